@@ -1,0 +1,73 @@
+import json
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+
+from channelhub.testing import PASSWORD
+
+# Tests sign in hundreds of times; the production hasher is deliberately slow.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """pytest-django's set-up, plus the PostgreSQL owner alias that the app role mirrors.
+
+    The owner creates and migrates the test database; the app role (``default``) uses it under
+    row-level security. Tests only: the app role may also empty tables between transactional tests.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    aliases = {"default", *(["owner"] if "owner" in settings.DATABASES else [])}
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=request.config.option.verbose, interactive=False, aliases=aliases)
+        if "owner" in settings.DATABASES:
+            role = settings.DATABASES["default"]["USER"]
+            with connections["owner"].cursor() as cursor:
+                cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()
+        teardown_databases(config, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connections["default"].vendor == "postgresql"
+
+
+class ApiClient:
+    """Calls the API as a user, with a real bearer token obtained from /auth/token."""
+
+    def __init__(self, user=None, token: str | None = None):
+        self.client = Client()
+        self.headers = {}
+        if user is not None:
+            response = self.client.post(
+                "/api/v1/auth/token", json.dumps({"username": user.username, "password": PASSWORD}),
+                content_type="application/json",
+            )
+            assert response.status_code == 201, response.content
+            token = response.json()["token"]
+        if token:
+            self.headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+    def get(self, path, **params):
+        return self.client.get("/api/v1" + path, params, **self.headers)
+
+    def post(self, path, data=None, raw: str | None = None):
+        body = raw if raw is not None else json.dumps(data or {})
+        return self.client.post("/api/v1" + path, body, content_type="application/json", **self.headers)
+
+    def patch(self, path, data):
+        return self.client.patch("/api/v1" + path, json.dumps(data), content_type="application/json", **self.headers)
+
+    def delete(self, path):
+        return self.client.delete("/api/v1" + path, **self.headers)
+
+
+@pytest.fixture
+def api():
+    return ApiClient

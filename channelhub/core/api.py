@@ -1,0 +1,96 @@
+"""The REST API's frame: authentication into an actor, error shapes, pagination."""
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from channelhub.core.errors import Forbidden, ServiceError
+from channelhub.tenancy.actor import Actor
+from channelhub.tenancy.rls import set_brand_scope
+from channelhub.tenancy.services import api_key_for, user_for_token
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def enter_actor(request: HttpRequest, actor: Actor) -> Actor:
+    """Bind the actor to the request and to the database transaction's brand scope."""
+    request.actor = actor
+    set_brand_scope(actor.allowed_brand_ids)
+    return actor
+
+
+class BearerAuth(HttpBearer):
+    """``Authorization: Bearer`` with a personal token or a brand's integration key."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        user = user_for_token(token)
+        if user is not None:
+            return enter_actor(request, Actor.for_user(user))
+        key = api_key_for(token)
+        if key is None:
+            return None
+        if request.method not in SAFE_METHODS and "write" not in key.scopes:
+            raise Forbidden("this API key may only read", code="scope_denied")
+        return enter_actor(request, Actor.for_api_key(key))
+
+
+class SessionActorAuth(APIKeyCookie):
+    """The browser's signed-in session (CSRF-checked), honouring the brand switcher."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
+        if not request.user.is_authenticated:
+            return None
+        brand_id = request.session.get("active_brand_id")
+        return enter_actor(request, Actor.for_user(request.user, active_brand_id=brand_id))
+
+
+api = NinjaAPI(
+    title="ChannelHub API",
+    version="1",
+    description="渠道管理系统 ChannelHub REST API. Errors are JSON: code, message, field.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=[BearerAuth(), SessionActorAuth()],
+)
+
+
+def error(request: HttpRequest, status: int, code: str, message: str, field: str | None = None):
+    return api.create_response(request, {"code": code, "message": message, "field": field}, status=status)
+
+
+@api.exception_handler(ServiceError)
+def service_error(request, exc: ServiceError):
+    return error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "payload")]
+    field = ".".join(loc) or None
+    message = first.get("msg", "invalid input")
+    if field:
+        message = f"{field}: {message}"
+    return error(request, 422, "validation_error", message, field)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return error(request, 401, "unauthenticated", "sign in or send a valid bearer token")
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return error(request, 404, "not_found", str(exc) or "not found")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 405: "method_not_allowed"}
+    return error(request, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc))

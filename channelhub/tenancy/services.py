@@ -1,0 +1,148 @@
+"""Writes of brands, users, memberships and credentials."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from channelhub.core import audit
+from channelhub.core.errors import Forbidden, NotFound, ValidationFailed
+from channelhub.core.models import AuditEntry
+from channelhub.regions.models import Division
+from channelhub.tenancy.actor import Actor
+from channelhub.tenancy.models import GROUP_ROLES, ApiKey, ApiToken, Brand, CorporateGroup, Membership, Role, User
+from channelhub.tenancy.permissions import STAFF_WRITERS, require_role
+
+TOKEN_PREFIX = "cht_"
+API_KEY_PREFIX = "chk_"
+
+
+def hash_secret(raw: str) -> str:
+    """Tokens are long random strings, so one SHA-256 is enough (no slow KDF needed)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _new_secret(prefix: str) -> tuple[str, str]:
+    raw = prefix + secrets.token_urlsafe(32)
+    return raw, raw[len(prefix) : len(prefix) + 8]
+
+
+@transaction.atomic
+def create_brand(*, actor: Actor, group: CorporateGroup, code: str, name: str, name_en: str = "",
+                 line_of_business: str = "") -> Brand:
+    if not (actor.is_group_user or actor.user is None):
+        raise Forbidden("only group admins create brands")
+    brand = Brand.objects.create(group=group, code=code, name=name, name_en=name_en,
+                                 line_of_business=line_of_business)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=brand, brand_id=brand.pk,
+                 after=audit.snapshot(brand, ["code", "name", "name_en", "line_of_business"]))
+    return brand
+
+
+@transaction.atomic
+def grant_membership(*, actor: Actor, user: User, brand_id: int | None, role: str,
+                     division_codes: list[str] | None = None) -> Membership:
+    """Give ``user`` a role: group-wide for group roles, otherwise in one brand, maybe region-limited."""
+    if role not in Role.values:
+        raise ValidationFailed(f"unknown role {role!r}", field="role")
+    if role in GROUP_ROLES:
+        if not actor.is_group_user:
+            raise Forbidden("only group admins grant group roles")
+        brand_id = None
+    else:
+        if brand_id is None:
+            raise ValidationFailed("a brand role needs a brand", field="brand_id")
+        require_role(actor, brand_id, *STAFF_WRITERS)
+    membership, _ = Membership.objects.get_or_create(user=user, brand_id=brand_id, role=role)
+    if division_codes:
+        divisions = list(Division.objects.filter(code__in=division_codes))
+        if len(divisions) != len(set(division_codes)):
+            raise ValidationFailed("unknown division code in region limit", field="divisions")
+        membership.divisions.set(divisions)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=membership, brand_id=brand_id,
+                 after={"user": user.pk, "role": role, "divisions": sorted(division_codes or [])})
+    return membership
+
+
+@transaction.atomic
+def issue_api_token(*, username: str, password: str, name: str = "") -> tuple[ApiToken, str]:
+    """Exchange a username and password for a bearer token; returns the row and the raw token."""
+    user = authenticate(username=username, password=password)
+    if user is None:
+        raise ValidationFailed("wrong username or password", code="invalid_credentials", field="password")
+    raw, prefix = _new_secret(TOKEN_PREFIX)
+    token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, key_hash=hash_secret(raw))
+    audit.record(actor=Actor(user=user, grants=()), action=AuditEntry.Action.LOGIN, obj=token,
+                 after={"token": prefix})
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one of the actor's own tokens."""
+    token = ApiToken.objects.filter(id=token_id, user=actor.user).first()
+    if token is None:
+        raise NotFound("token not found")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action=AuditEntry.Action.REVOKE, obj=token, after={"token": token.prefix})
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_secret(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def create_api_key(*, actor: Actor, brand_id: int, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
+    """An integration key for one brand (brand admins only); the raw key is shown once."""
+    require_role(actor, brand_id, Role.BRAND_ADMIN, Role.GROUP_ADMIN)
+    bad = sorted(set(scopes) - set(ApiKey.Scope.values))
+    if bad or not scopes:
+        raise ValidationFailed(f"scopes must be among {', '.join(ApiKey.Scope.values)}", field="scopes")
+    if not name.strip():
+        raise ValidationFailed("name is required", field="name")
+    raw, prefix = _new_secret(API_KEY_PREFIX)
+    key = ApiKey.objects.create(brand_id=brand_id, name=name.strip(), scopes=sorted(set(scopes)),
+                                prefix=prefix, key_hash=hash_secret(raw), created_by=actor.user)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=key, brand_id=brand_id,
+                 after={"name": key.name, "scopes": key.scopes, "prefix": prefix})
+    return key, raw
+
+
+@transaction.atomic
+def revoke_api_key(*, actor: Actor, key: ApiKey) -> ApiKey:
+    require_role(actor, key.brand_id, Role.BRAND_ADMIN, Role.GROUP_ADMIN)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action=AuditEntry.Action.REVOKE, obj=key, brand_id=key.brand_id,
+                     after={"prefix": key.prefix})
+    return key
+
+
+def api_key_for(raw: str) -> ApiKey | None:
+    if not raw.startswith(API_KEY_PREFIX):
+        return None
+    key = ApiKey.objects.filter(key_hash=hash_secret(raw), revoked_at__isnull=True,
+                                brand__is_active=True).first()
+    if key is not None:
+        now = timezone.now()
+        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 300:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key

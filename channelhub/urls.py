@@ -1,0 +1,19 @@
+from django.urls import include, path
+
+from channelhub.core.api import api
+from channelhub.core.views import healthz, readyz
+from channelhub.partners.api import router as partners_router
+from channelhub.regions.api import router as regions_router
+from channelhub.tenancy.api import router as tenancy_router
+
+api.add_router("", tenancy_router)
+api.add_router("", regions_router)
+api.add_router("", partners_router)
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("channelhub.web.urls")),
+]

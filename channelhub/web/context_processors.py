@@ -1,0 +1,2 @@
+def tenant(request):
+    return {"actor": getattr(request, "actor", None)}
