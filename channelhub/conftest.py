@@ -71,3 +71,22 @@ class ApiClient:
 @pytest.fixture
 def api():
     return ApiClient
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests empty every table afterwards, the divisions loaded by migration too.
+
+    pytest-django runs them after the ordinary tests, so reloading before each one is enough.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        from channelhub.regions.loader import load_divisions
+        from channelhub.regions.models import Division
+
+        request.getfixturevalue("_django_db_helper")
+        if not Division.objects.exists():
+            load_divisions(Division)

@@ -1,10 +1,11 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 
+@transaction.non_atomic_requests
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is alive (no dependencies are touched)."""

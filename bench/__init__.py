@@ -1,0 +1,1 @@
+"""ChannelHub benchmarks: ``python -m bench`` (or ``make bench``); see bench/README.md."""

@@ -1,0 +1,44 @@
+"""GET /api/v1/distributors: a page of 50, through the whole stack in-process (django.test.Client).
+
+Each request authenticates its bearer token, builds the actor, sets the brand scope (RLS on
+PostgreSQL), counts and fetches the page, and renders JSON, as a real request would.
+Goal for the plain page: p50 under 30 ms with 20,000 distributors in the brand.
+"""
+
+from django.test import Client
+
+from bench.common import bearer_headers, latency, time_calls
+
+PLAIN_PAGE = "/api/v1/distributors?limit=50"
+
+# (metric suffix, user, query string): the other pages people open most.
+VARIANTS = [
+    ("offset_10000", "brand_a_admin", "limit=50&offset=10000"),
+    ("active_grade_a", "brand_a_admin", "limit=50&status=active&grade=A"),
+    ("region_jiangsu", "brand_a_admin", "limit=50&region=320000"),
+    ("search", "brand_a_admin", "limit=50&q=%E5%8D%97%E4%BA%AC"),  # q=南京
+    ("region_manager", "region_js_manager", "limit=50"),
+]
+
+
+def page_getter(client: Client, headers: dict[str, str], path: str):
+    response = client.get(path, **headers)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path}: {response.status_code} {response.content[:200]!r}")
+    body = response.json()
+    return (lambda: client.get(path, **headers)), body
+
+
+def run():
+    client = Client()
+    headers = {"brand_a_admin": bearer_headers(client, "brand_a_admin")}
+    get_page, body = page_getter(client, headers["brand_a_admin"], PLAIN_PAGE)
+    samples = time_calls(get_page, n=200, warmup=20)
+    yield latency("distributors.list_page.p50_ms", samples, rows=len(body["items"]), total=body["count"])
+
+    for name, username, query in VARIANTS:
+        if username not in headers:
+            headers[username] = bearer_headers(client, username)
+        get_page, body = page_getter(client, headers[username], f"/api/v1/distributors?{query}")
+        samples = time_calls(get_page, n=50, warmup=5)
+        yield latency(f"distributors.list_page_{name}.p50_ms", samples, rows=len(body["items"]), total=body["count"])

@@ -1,0 +1,89 @@
+"""Health probes, the OpenAPI document, the scheduler and the demo loader."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from channelhub.core.models import ScheduleState
+from channelhub.core.scheduler import run_due
+from channelhub.testing import see_all_brands
+
+
+def test_healthz_needs_no_database():
+    assert Client().get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_reports_the_database():
+    response = Client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_openapi_document_and_docs_are_served():
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert {"/api/v1/distributors", "/api/v1/auth/token", "/api/v1/sales-regions"} <= set(schema["paths"])
+    assert Client().get("/api/v1/docs").status_code == 200
+
+
+@pytest.mark.django_db
+def test_scheduler_enqueues_due_jobs_once_per_interval():
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    first = run_due(now)
+    again = run_due(now + timedelta(hours=1))
+    next_day = run_due(now + timedelta(days=1, seconds=1))
+    assert "channelhub.core.tasks.prune_task_results" in first
+    assert again == []
+    assert next_day == first
+    assert DBTaskResult.objects.count() == 2 * len(first)
+    assert ScheduleState.objects.count() == len(first)
+
+
+@pytest.mark.django_db
+def test_demo_is_deterministic_and_has_the_promised_users(capsys):
+    from channelhub.partners.models import DistributorAccount, DistributorParty
+    from channelhub.tenancy.models import Brand, User
+
+    call_command("demo", scale=40)
+    see_all_brands()
+    assert Brand.objects.count() == 3
+    assert DistributorAccount.objects.count() == 80
+    assert DistributorParty.objects.count() < 80  # some companies serve several brands
+    for username in ["group_admin", "brand_a_admin", "brand_b_admin", "region_js_manager", "distributor_a1"]:
+        assert User.objects.get(username=username).check_password("demo-pass-2026")
+    first = DistributorAccount.objects.order_by("id").select_related("registered_division").first()
+    assert first.registered_division.province_id == "320000"  # the region manager's province
+    call_command("demo", if_empty=True)  # a second run with --if-empty leaves the data alone
+    assert DistributorAccount.objects.count() == 80
+    assert "already has data" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_demo_builds_the_same_data_every_time():
+    from django.db import transaction
+
+    from channelhub.demo.builder import build_demo
+    from channelhub.partners.models import DistributorAccount
+
+    class Rollback(Exception):
+        pass
+
+    def build() -> list:
+        rows = []
+        try:
+            with transaction.atomic():
+                build_demo(scale=30)
+                see_all_brands()
+                rows = list(DistributorAccount.objects.order_by("brand__code", "code").values_list(
+                    "code", "party__credit_code", "grade", "status", "registered_division_id"))
+                raise Rollback
+        except Rollback:
+            return rows
+
+    assert build() == build() != []

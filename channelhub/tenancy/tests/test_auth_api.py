@@ -1,0 +1,107 @@
+import pytest
+
+from channelhub.core.models import AuditEntry
+from channelhub.tenancy.models import ApiKey, ApiToken
+from channelhub.testing import PASSWORD, BrandFactory, see_all_brands, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_is_issued_for_right_password_and_stored_hashed(api):
+    user = user_with_role("group_admin")
+    response = api().post("/auth/token", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 201
+    raw = response.json()["token"]
+    assert raw.startswith("cht_")
+    stored = ApiToken.objects.get(user=user)
+    assert raw not in (stored.key_hash, stored.prefix) and len(stored.key_hash) == 64
+    assert api(token=raw).get("/users/me").json()["username"] == user.username
+
+
+@pytest.mark.parametrize("body", [{"username": "nobody", "password": "x"}, {"username": "u", "password": ""}, {}])
+def test_bad_credentials_get_a_clear_error_and_no_token(api, body):
+    user_with_role("group_admin", username="u")
+    response = api().post("/auth/token", body)
+    assert response.status_code == 422
+    assert response.json()["code"] in {"invalid_credentials", "validation_error"}
+    assert ApiToken.objects.count() == 0
+
+
+def test_inactive_user_gets_no_token(api):
+    user = user_with_role("group_admin", is_active=False)
+    assert api().post("/auth/token", {"username": user.username, "password": PASSWORD}).status_code == 422
+
+
+def test_revoked_token_stops_working(api):
+    user = user_with_role("group_admin")
+    client = api(user)
+    token_id = client.get("/auth/tokens").json()[0]["id"]
+    assert client.delete(f"/auth/tokens/{token_id}").status_code == 204
+    response = client.get("/users/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_cannot_revoke_someone_elses_token(api):
+    alice, bob = api(user_with_role("group_admin")), api(user_with_role("group_admin"))
+    bob_token = bob.get("/auth/tokens").json()[0]["id"]
+    assert alice.delete(f"/auth/tokens/{bob_token}").status_code == 404
+    assert bob.get("/users/me").status_code == 200
+
+
+def test_unauthenticated_requests_are_refused(api):
+    for path in ["/distributors", "/users/me", "/brands", "/audit", "/sales-regions", "/regions/tree"]:
+        response = api().get(path)
+        assert response.status_code == 401, path
+        assert response.json()["code"] == "unauthenticated"
+
+
+def test_me_lists_grants_and_brands(api):
+    brand = BrandFactory()
+    user = user_with_role("region_manager", brand, divisions=["320000"])
+    me = api(user).get("/users/me").json()
+    assert me["grants"] == [{"brand_id": brand.id, "role": "region_manager", "divisions": ["320000"]}]
+    assert [b["id"] for b in me["brands"]] == [brand.id]
+    assert me["is_group_user"] is False
+
+
+class TestApiKeys:
+    def test_brand_admin_creates_key_shown_once_and_stored_hashed(self, api):
+        brand = BrandFactory()
+        admin = api(user_with_role("brand_admin", brand))
+        response = admin.post("/api-keys", {"brand_id": brand.id, "name": "ERP 同步", "scopes": ["read", "write"]})
+        assert response.status_code == 201
+        raw = response.json()["key"]
+        key = ApiKey.objects.get()
+        assert key.key_hash != raw and key.scopes == ["read", "write"]
+        assert "key" not in admin.get("/api-keys").json()["items"][0]
+        see_all_brands()
+        assert AuditEntry.objects.filter(object_type="tenancy.apikey", brand_id=brand.id).exists()
+
+    def test_only_brand_admins_create_keys(self, api):
+        brand = BrandFactory()
+        response = api(user_with_role("region_manager", brand)).post(
+            "/api-keys", {"brand_id": brand.id, "name": "x", "scopes": ["read"]}
+        )
+        assert response.status_code == 403
+        assert ApiKey.objects.count() == 0
+
+    def test_unknown_scope_is_refused(self, api):
+        brand = BrandFactory()
+        response = api(user_with_role("brand_admin", brand)).post(
+            "/api-keys", {"brand_id": brand.id, "name": "x", "scopes": ["admin"]}
+        )
+        assert response.status_code == 422
+        assert response.json()["field"] == "scopes"
+
+    def test_read_key_cannot_write_and_revoked_key_cannot_read(self, api):
+        brand = BrandFactory()
+        admin = api(user_with_role("brand_admin", brand))
+        created = admin.post("/api-keys", {"brand_id": brand.id, "name": "WMS", "scopes": ["read"]}).json()
+        key = api(token=created["key"])
+        assert key.get("/distributors").status_code == 200
+        refused = key.post("/sales-regions", {"code": "x", "name": "x", "divisions": ["320000"]})
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "scope_denied"
+        assert admin.delete(f"/api-keys/{created['id']}").status_code == 204
+        assert key.get("/distributors").status_code == 401
