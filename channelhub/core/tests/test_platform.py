@@ -15,9 +15,13 @@ def test_healthz_needs_no_database():
 
 @pytest.mark.django_db
 def test_readyz_reports_the_database():
+    import os
+
     response = Client().get("/readyz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+    expected_cache = "RedisCache" if os.environ.get("REDIS_URL") else "LocMemCache"
+    assert response.json()["cache"] == expected_cache
 
 
 @pytest.mark.django_db
