@@ -33,13 +33,13 @@ run: demo
 
 ## Run the whole suite on SQLite, and on PostgreSQL when DATABASE_URL is set
 test: $(BOOT)
-	$(VENV)/bin/ruff check channelhub bench
+	$(VENV)/bin/ruff check channelhub bench scripts
 	$(VENV)/bin/channelhub makemigrations --check --dry-run
 	$(PY) scripts/test.py
 
 lint: $(BOOT)
-	$(VENV)/bin/ruff check channelhub bench
-	$(VENV)/bin/ruff format --check channelhub bench
+	$(VENV)/bin/ruff check channelhub bench scripts
+	$(VENV)/bin/ruff format --check channelhub bench scripts
 
 ## Benchmarks: one JSON object per line, also saved to var/bench/latest.jsonl
 bench: $(BOOT)

@@ -46,7 +46,8 @@ class ApiClient:
         self.headers = {}
         if user is not None:
             response = self.client.post(
-                "/api/v1/auth/token", json.dumps({"username": user.username, "password": PASSWORD}),
+                "/api/v1/auth/token",
+                json.dumps({"username": user.username, "password": PASSWORD}),
                 content_type="application/json",
             )
             assert response.status_code == 201, response.content

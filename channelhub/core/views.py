@@ -29,5 +29,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "unavailable", "cache": str(exc)[:200]}, status=503)
     backend = type(caches["default"]).__name__
     status = 200 if cache_ok else 503
-    return JsonResponse({"status": "ok" if cache_ok else "unavailable", "database": connection.vendor,
-                         "cache": backend}, status=status)
+    return JsonResponse(
+        {"status": "ok" if cache_ok else "unavailable", "database": connection.vendor, "cache": backend}, status=status
+    )

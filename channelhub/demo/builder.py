@@ -47,7 +47,26 @@ SALES_REGIONS = [
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉梅鹏飞"
-TRADE_WORDS = ["鑫", "盛", "恒", "通", "达", "隆", "泰", "丰", "源", "祥", "瑞", "兴", "诚", "信", "和", "顺", "宏", "利"]
+TRADE_WORDS = [
+    "鑫",
+    "盛",
+    "恒",
+    "通",
+    "达",
+    "隆",
+    "泰",
+    "丰",
+    "源",
+    "祥",
+    "瑞",
+    "兴",
+    "诚",
+    "信",
+    "和",
+    "顺",
+    "宏",
+    "利",
+]
 TRADE_KINDS = {"qingquan": "食品饮料", "jiale": "电器", "lvye": "农资"}
 CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -102,14 +121,22 @@ def build_demo(*, scale: int = 160, seed: int = 2026) -> DemoSummary:
         for brand, count in zip(brands, counts, strict=True):
             shared_parties = _distributors(rng, brand, count, shared_parties)
             total += count
-        first = DistributorAccount.objects.filter(brand=brands[0], registered_division__province_id="320000").order_by("id").first()
+        first = (
+            DistributorAccount.objects.filter(brand=brands[0], registered_division__province_id="320000")
+            .order_by("id")
+            .first()
+        )
         DistributorUser.objects.create(brand=brands[0], account=first, user=users["distributor_a1"])
         tenancy_services.grant_membership(
             actor=system, user=users["distributor_a1"], brand_id=brands[0].id, role=Role.DISTRIBUTOR_USER
         )
         AuditEntry.objects.create(
-            actor_label="demo", action=AuditEntry.Action.CREATE, object_type="demo.dataset",
-            object_id=str(seed), object_repr=f"demo data, {total} distributors", changes={},
+            actor_label="demo",
+            action=AuditEntry.Action.CREATE,
+            object_type="demo.dataset",
+            object_id=str(seed),
+            object_repr=f"demo data, {total} distributors",
+            changes={},
         )
     logins = [(u, DEMO_PASSWORD) for u in users]
     return DemoSummary(brands=len(brands), distributors=total, users=logins)
@@ -134,7 +161,10 @@ def _demo_users(system: Actor, brands: list[Brand]) -> dict[str, User]:
         users[username] = _user(username, display)
         if role is not None:
             tenancy_services.grant_membership(
-                actor=system, user=users[username], brand_id=brand.id if brand else None, role=role,
+                actor=system,
+                user=users[username],
+                brand_id=brand.id if brand else None,
+                role=role,
                 division_codes=divisions,
             )
     return users
@@ -144,8 +174,11 @@ def _distributors(
     rng: random.Random, brand: Brand, count: int, shared: list[DistributorParty]
 ) -> list[DistributorParty]:
     """Insert ``count`` accounts; about one in eight reuses a party another brand already serves."""
-    counties = list(Division.objects.filter(level=3).exclude(province_id__in=["710000", "810000", "820000"])
-                    .values_list("code", "province_id", "prefecture_id"))
+    counties = list(
+        Division.objects.filter(level=3)
+        .exclude(province_id__in=["710000", "810000", "820000"])
+        .values_list("code", "province_id", "prefecture_id")
+    )
     counties.sort()
     regions = {r.code: r for r in SalesRegion.objects.filter(brand=brand)}
     region_of_province = {p: regions[code] for code, _, provinces in SALES_REGIONS for p in provinces}
@@ -165,17 +198,29 @@ def _distributors(
             used_codes.add(code)
             trade = "".join(rng.sample(TRADE_WORDS, 2))
             party = DistributorParty(
-                credit_code=code, name=f"{division_name(county)}{trade}{TRADE_KINDS[brand.code]}有限公司",
+                credit_code=code,
+                name=f"{division_name(county)}{trade}{TRADE_KINDS[brand.code]}有限公司",
                 legal_representative=person(rng),
                 registered_capital=Decimal(rng.choice([50, 100, 200, 300, 500, 1000, 2000, 5000])) * 10000,
             )
             parties.append(party)
         status = rng.choices(["active", "prospect", "suspended", "exited"], weights=[80, 10, 6, 4])[0]
         grade = rng.choices("ABCD", weights=[10, 30, 45, 15])[0]
-        accounts.append((party, DistributorAccount(
-            brand=brand, code=f"{brand.code.upper()[:2]}{n:06d}", name=party.name, grade=grade, status=status,
-            registered_division_id=county, address=f"{division_name(county)}商贸路{rng.randint(1, 999)}号",
-        ), (county, province, prefecture)))
+        accounts.append(
+            (
+                party,
+                DistributorAccount(
+                    brand=brand,
+                    code=f"{brand.code.upper()[:2]}{n:06d}",
+                    name=party.name,
+                    grade=grade,
+                    status=status,
+                    registered_division_id=county,
+                    address=f"{division_name(county)}商贸路{rng.randint(1, 999)}号",
+                ),
+                (county, province, prefecture),
+            )
+        )
     DistributorParty.objects.bulk_create(parties, batch_size=1000)
     for party, account, _ in accounts:
         account.party = party
@@ -184,18 +229,22 @@ def _distributors(
     for _, account, (county, province, prefecture) in accounts:
         shape = rng.random()
         if shape < 0.05:
-            territory.append(
-                TerritoryEntry(brand=brand, account=account, sales_region=region_of_province[province])
-            )
+            territory.append(TerritoryEntry(brand=brand, account=account, sales_region=region_of_province[province]))
         elif shape < 0.25:
             territory.append(TerritoryEntry(brand=brand, account=account, division_id=province))
         else:
             territory.append(TerritoryEntry(brand=brand, account=account, division_id=prefecture or county))
         for i in range(rng.choice((1, 1, 2))):
-            contacts.append(DistributorContact(
-                brand=brand, account=account, name=person(rng), title="总经理" if i == 0 else "采购",
-                phone=phone(rng), is_primary=i == 0,
-            ))
+            contacts.append(
+                DistributorContact(
+                    brand=brand,
+                    account=account,
+                    name=person(rng),
+                    title="总经理" if i == 0 else "采购",
+                    phone=phone(rng),
+                    is_primary=i == 0,
+                )
+            )
     TerritoryEntry.objects.bulk_create(territory, batch_size=2000)
     DistributorContact.objects.bulk_create(contacts, batch_size=2000)
     return [p for p in parties if p.pk] + reused

@@ -57,7 +57,8 @@ class DistributorDetail(DistributorListItem):
     def resolve_territory(obj: DistributorAccount) -> list[dict]:
         return [
             {
-                "division": t.division_id, "division_name": t.division.full_name if t.division else None,
+                "division": t.division_id,
+                "division_name": t.division.full_name if t.division else None,
                 "sales_region": t.sales_region_id,
                 "sales_region_name": t.sales_region.name if t.sales_region else None,
             }
@@ -116,8 +117,13 @@ def list_distributors(
 ):
     """Distributors you may see; filter by division code (region), sales region, grade, status, text."""
     qs = selectors.distributors_for(
-        request.actor, brand_id=brand_id, region=region, sales_region=sales_region,
-        grade=grade, status=status, query=q,
+        request.actor,
+        brand_id=brand_id,
+        region=region,
+        sales_region=sales_region,
+        grade=grade,
+        status=status,
+        query=q,
     )
     return qs
 
@@ -143,4 +149,3 @@ def update_distributor(request: HttpRequest, account_id: int, payload: Distribut
         changes["contacts"] = [services.ContactInput(**c) for c in changes["contacts"] or []]
     services.update_distributor(actor=request.actor, account=account, changes=changes)
     return selectors.get_distributor(request.actor, account_id)
-

@@ -21,9 +21,7 @@ class DistributorParty(TimeStampedModel):
     credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
     name = models.CharField(max_length=200, db_index=True)
     legal_representative = models.CharField(max_length=50, blank=True)
-    registered_capital = models.DecimalField(
-        max_digits=18, decimal_places=2, null=True, blank=True, help_text="CNY"
-    )
+    registered_capital = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, help_text="CNY")
 
     class Meta:
         verbose_name = "distributor party"
@@ -114,12 +112,8 @@ class TerritoryEntry(BrandOwnedModel):
     """One region of an account's sales territory: a division or a brand sales region."""
 
     account = models.ForeignKey(DistributorAccount, on_delete=models.CASCADE, related_name="territory")
-    division = models.ForeignKey(
-        Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    sales_region = models.ForeignKey(
-        SalesRegion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    division = models.ForeignKey(Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sales_region = models.ForeignKey(SalesRegion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     objects = TerritoryQuerySet.as_manager()
 

@@ -25,8 +25,9 @@ def distributors_for(
         qs = qs.in_regions(frozenset([region]))
     if sales_region is not None:
         codes = frozenset(
-            SalesRegionDivision.objects.filter(sales_region_id=sales_region, brand_id__in=actor.brand_ids)
-            .values_list("division_id", flat=True)
+            SalesRegionDivision.objects.filter(sales_region_id=sales_region, brand_id__in=actor.brand_ids).values_list(
+                "division_id", flat=True
+            )
         )
         qs = qs.in_regions(codes) if codes else qs.none()
     if grade:
@@ -47,9 +48,9 @@ def with_details(qs: QuerySet[DistributorAccount]) -> QuerySet[DistributorAccoun
 
 
 def get_distributor(actor: Actor, account_id: int) -> DistributorAccount:
-    return with_details(DistributorAccount.objects.select_related("party", "registered_division", "brand")).get_for_actor(
-        actor, id=account_id
-    )
+    return with_details(
+        DistributorAccount.objects.select_related("party", "registered_division", "brand")
+    ).get_for_actor(actor, id=account_id)
 
 
 def brands_serving_party(actor: Actor, party: DistributorParty) -> list[dict]:

@@ -79,7 +79,9 @@ def _capital(value: Any) -> Decimal | None:
     return amount
 
 
-def _territory(brand_id: int, divisions: list[str], sales_regions: list[int]) -> tuple[list[Division], list[SalesRegion]]:
+def _territory(
+    brand_id: int, divisions: list[str], sales_regions: list[int]
+) -> tuple[list[Division], list[SalesRegion]]:
     codes = sorted(set(divisions))
     found = {d.code: d for d in Division.objects.filter(code__in=codes)}
     missing = [c for c in codes if c not in found]
@@ -105,7 +107,8 @@ def _check_within_limit(actor: Actor, brand_id: int, divisions: list[Division], 
     if outside or not codes:
         raise Forbidden(
             "territory must lie inside your regions" + (f": {', '.join(outside)}" if outside else ""),
-            code="outside_your_regions", field="territory_divisions",
+            code="outside_your_regions",
+            field="territory_divisions",
         )
 
 
@@ -188,31 +191,45 @@ def create_distributor(
         try:
             with transaction.atomic():
                 party = DistributorParty.objects.create(
-                    credit_code=credit_code, name=name,
-                    legal_representative=legal_representative, registered_capital=capital,
+                    credit_code=credit_code,
+                    name=name,
+                    legal_representative=legal_representative,
+                    registered_capital=capital,
                 )
         except IntegrityError:  # another request created it a moment ago: link it
             party = DistributorParty.objects.get(credit_code=credit_code)
         else:
-            audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=party,
-                         after=audit.snapshot(party, PARTY_FIELDS))
+            audit.record(
+                actor=actor, action=AuditEntry.Action.CREATE, obj=party, after=audit.snapshot(party, PARTY_FIELDS)
+            )
     if DistributorAccount.objects.filter(brand_id=brand_id, party=party).exists():
-        raise Conflict("this company already has an account in this brand", code="duplicate_account", field="credit_code")
+        raise Conflict(
+            "this company already has an account in this brand", code="duplicate_account", field="credit_code"
+        )
     code = (code or "").strip() or _next_code(brand_id)
     if DistributorAccount.objects.filter(brand_id=brand_id, code=code).exists():
         raise Conflict(f"distributor code {code!r} is already used in this brand", field="code")
     try:
         with transaction.atomic():
             account = DistributorAccount.objects.create(
-                brand_id=brand_id, party=party, code=code, name=name, grade=grade, status=status,
-                registered_division=division, address=address,
+                brand_id=brand_id,
+                party=party,
+                code=code,
+                name=name,
+                grade=grade,
+                status=status,
+                registered_division=division,
+                address=address,
             )
     except IntegrityError:
         raise Conflict("the distributor was created by someone else at the same time", field="code") from None
     _set_territory(account, divisions, regions)
     _set_contacts(account, contacts or [])
     audit.record(
-        actor=actor, action=AuditEntry.Action.CREATE, obj=account, brand_id=brand_id,
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=account,
+        brand_id=brand_id,
         after={**audit.snapshot(account, ACCOUNT_FIELDS), "party": party.pk, **_territory_snapshot(account)},
     )
     emit("distributor.created", {"brand_id": brand_id, "account_id": account.pk})
@@ -231,8 +248,17 @@ def update_distributor(
     account = DistributorAccount.objects.select_for_update().select_related("party").get(pk=account.pk)
     before = {**audit.snapshot(account, ACCOUNT_FIELDS), **_territory_snapshot(account)}
     unknown = set(changes) - {
-        "code", "name", "grade", "status", "registered_division", "address", "territory_divisions",
-        "territory_sales_regions", "contacts", "legal_representative", "registered_capital",
+        "code",
+        "name",
+        "grade",
+        "status",
+        "registered_division",
+        "address",
+        "territory_divisions",
+        "territory_sales_regions",
+        "contacts",
+        "legal_representative",
+        "registered_capital",
     }
     if unknown:
         raise ValidationFailed(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
@@ -273,8 +299,12 @@ def update_distributor(
     if party_changes:
         _update_party(actor=actor, account=account, changes=party_changes)
     audit.record(
-        actor=actor, action=AuditEntry.Action.UPDATE, obj=account, brand_id=account.brand_id,
-        before=before, after={**audit.snapshot(account, ACCOUNT_FIELDS), **_territory_snapshot(account)},
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=account,
+        brand_id=account.brand_id,
+        before=before,
+        after={**audit.snapshot(account, ACCOUNT_FIELDS), **_territory_snapshot(account)},
     )
     emit("distributor.updated", {"brand_id": account.brand_id, "account_id": account.pk})
     return account
@@ -289,8 +319,13 @@ def _update_party(*, actor: Actor, account: DistributorAccount, changes: dict[st
     if "registered_capital" in changes:
         party.registered_capital = _capital(changes["registered_capital"])
     party.save()
-    audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=party,
-                 before=before, after=audit.snapshot(party, PARTY_FIELDS))
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=party,
+        before=before,
+        after=audit.snapshot(party, PARTY_FIELDS),
+    )
 
 
 @transaction.atomic
@@ -303,6 +338,7 @@ def link_distributor_user(*, actor: Actor, account: DistributorAccount, user: Us
         raise Conflict("this user already acts for a distributor of this brand", field="user")
     link = DistributorUser.objects.create(brand_id=account.brand_id, account=account, user=user)
     grant_membership(actor=actor, user=user, brand_id=account.brand_id, role=Role.DISTRIBUTOR_USER)
-    audit.record(actor=actor, action=AuditEntry.Action.LINK, obj=account, brand_id=account.brand_id,
-                 after={"user": user.pk})
+    audit.record(
+        actor=actor, action=AuditEntry.Action.LINK, obj=account, brand_id=account.brand_id, after={"user": user.pk}
+    )
     return link

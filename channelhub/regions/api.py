@@ -63,8 +63,7 @@ def get_division(request: HttpRequest, code: str):
     division = selectors.get_division(code)
     if division is None:
         raise NotFound("division not found", field="code")
-    return {**DivisionSchema.from_orm(division).dict(),
-            "children": list(selectors.search_divisions(parent=code))}
+    return {**DivisionSchema.from_orm(division).dict(), "children": list(selectors.search_divisions(parent=code))}
 
 
 @router.get("/regions/tree", response=list[DivisionSchema])

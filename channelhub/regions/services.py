@@ -52,7 +52,10 @@ def create_sales_region(
         raise Conflict(f"sales region code {code!r} already exists in this brand", field="code") from None
     _set_members(region, members)
     audit.record(
-        actor=actor, action=AuditEntry.Action.CREATE, obj=region, brand_id=brand_id,
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=region,
+        brand_id=brand_id,
         after=_snapshot(region, [d.code for d in members]),
     )
     return region
@@ -60,7 +63,11 @@ def create_sales_region(
 
 @transaction.atomic
 def update_sales_region(
-    *, actor: Actor, region: SalesRegion, name: str | None = None, description: str | None = None,
+    *,
+    actor: Actor,
+    region: SalesRegion,
+    name: str | None = None,
+    description: str | None = None,
     divisions: list[str] | None = None,
 ) -> SalesRegion:
     require_role(actor, region.brand_id, *STAFF_WRITERS)
@@ -78,8 +85,12 @@ def update_sales_region(
         _set_members(region, members)
         codes = [d.code for d in members]
     audit.record(
-        actor=actor, action=AuditEntry.Action.UPDATE, obj=region, brand_id=region.brand_id,
-        before=before, after=_snapshot(region, codes),
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=region,
+        brand_id=region.brand_id,
+        before=before,
+        after=_snapshot(region, codes),
     )
     return region
 

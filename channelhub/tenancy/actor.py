@@ -93,9 +93,7 @@ class Actor:
         """Build the actor of a signed-in user from their memberships (two queries)."""
         if not user.is_active:
             return cls(user=user, grants=())
-        memberships = list(
-            Membership.objects.filter(user=user).prefetch_related("divisions").order_by("id")
-        )
+        memberships = list(Membership.objects.filter(user=user).prefetch_related("divisions").order_by("id"))
         grants: list[Grant] = []
         group_roles = [m.role for m in memberships if m.role in GROUP_ROLES]
         if group_roles:

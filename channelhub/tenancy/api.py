@@ -119,8 +119,11 @@ def me(request: HttpRequest):
         "active_brand_id": actor.active_brand_id,
         "brands": list(selectors.brands_for(actor)),
         "grants": [
-            {"brand_id": g.brand_id, "role": g.role,
-             "divisions": sorted(g.division_codes) if g.division_codes else None}
+            {
+                "brand_id": g.brand_id,
+                "role": g.role,
+                "divisions": sorted(g.division_codes) if g.division_codes else None,
+            }
             for g in actor.grants
         ],
     }

@@ -62,9 +62,7 @@ class Membership(TimeStampedModel):
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    brand = models.ForeignKey(
-        Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
-    )
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
     divisions = models.ManyToManyField("regions.Division", blank=True, related_name="+")
 

@@ -11,8 +11,7 @@ from django.conf import settings
 from django.db import connections, migrations
 
 POLICY_EXPRESSION = (
-    "brand_id = ANY (COALESCE(NULLIF(current_setting('app.brand_ids', true), '')::bigint[], "
-    "'{}'::bigint[]))"
+    "brand_id = ANY (COALESCE(NULLIF(current_setting('app.brand_ids', true), '')::bigint[], '{}'::bigint[]))"
 )
 
 
@@ -50,8 +49,7 @@ def _enable(table: str, nullable: bool):
         schema_editor.execute(f"ALTER TABLE {_quote(table)} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"DROP POLICY IF EXISTS brand_isolation ON {_quote(table)}")
         schema_editor.execute(
-            f"CREATE POLICY brand_isolation ON {_quote(table)} "
-            f"USING ({expression}) WITH CHECK ({expression})"
+            f"CREATE POLICY brand_isolation ON {_quote(table)} USING ({expression}) WITH CHECK ({expression})"
         )
 
     def backwards(apps, schema_editor):

@@ -15,7 +15,7 @@ from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import GROUP_ROLES, ApiKey, ApiToken, Brand, CorporateGroup, Membership, Role, User
 from channelhub.tenancy.permissions import STAFF_WRITERS, require_role
 
-TOKEN_PREFIX = "cht_"
+TOKEN_PREFIX = "cht_"  # noqa: S105 (a public prefix, not a secret)
 API_KEY_PREFIX = "chk_"
 
 
@@ -30,20 +30,26 @@ def _new_secret(prefix: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def create_brand(*, actor: Actor, group: CorporateGroup, code: str, name: str, name_en: str = "",
-                 line_of_business: str = "") -> Brand:
+def create_brand(
+    *, actor: Actor, group: CorporateGroup, code: str, name: str, name_en: str = "", line_of_business: str = ""
+) -> Brand:
     if not (actor.is_group_user or actor.user is None):
         raise Forbidden("only group admins create brands")
-    brand = Brand.objects.create(group=group, code=code, name=name, name_en=name_en,
-                                 line_of_business=line_of_business)
-    audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=brand, brand_id=brand.pk,
-                 after=audit.snapshot(brand, ["code", "name", "name_en", "line_of_business"]))
+    brand = Brand.objects.create(group=group, code=code, name=name, name_en=name_en, line_of_business=line_of_business)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=brand,
+        brand_id=brand.pk,
+        after=audit.snapshot(brand, ["code", "name", "name_en", "line_of_business"]),
+    )
     return brand
 
 
 @transaction.atomic
-def grant_membership(*, actor: Actor, user: User, brand_id: int | None, role: str,
-                     division_codes: list[str] | None = None) -> Membership:
+def grant_membership(
+    *, actor: Actor, user: User, brand_id: int | None, role: str, division_codes: list[str] | None = None
+) -> Membership:
     """Give ``user`` a role: group-wide for group roles, otherwise in one brand, maybe region-limited."""
     if role not in Role.values:
         raise ValidationFailed(f"unknown role {role!r}", field="role")
@@ -61,8 +67,13 @@ def grant_membership(*, actor: Actor, user: User, brand_id: int | None, role: st
         if len(divisions) != len(set(division_codes)):
             raise ValidationFailed("unknown division code in region limit", field="divisions")
         membership.divisions.set(divisions)
-    audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=membership, brand_id=brand_id,
-                 after={"user": user.pk, "role": role, "divisions": sorted(division_codes or [])})
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=membership,
+        brand_id=brand_id,
+        after={"user": user.pk, "role": role, "divisions": sorted(division_codes or [])},
+    )
     return membership
 
 
@@ -74,8 +85,7 @@ def issue_api_token(*, username: str, password: str, name: str = "") -> tuple[Ap
         raise ValidationFailed("wrong username or password", code="invalid_credentials", field="password")
     raw, prefix = _new_secret(TOKEN_PREFIX)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, key_hash=hash_secret(raw))
-    audit.record(actor=Actor(user=user, grants=()), action=AuditEntry.Action.LOGIN, obj=token,
-                 after={"token": prefix})
+    audit.record(actor=Actor(user=user, grants=()), action=AuditEntry.Action.LOGIN, obj=token, after={"token": prefix})
     return token, raw
 
 
@@ -118,10 +128,21 @@ def create_api_key(*, actor: Actor, brand_id: int, name: str, scopes: list[str])
     if not name.strip():
         raise ValidationFailed("name is required", field="name")
     raw, prefix = _new_secret(API_KEY_PREFIX)
-    key = ApiKey.objects.create(brand_id=brand_id, name=name.strip(), scopes=sorted(set(scopes)),
-                                prefix=prefix, key_hash=hash_secret(raw), created_by=actor.user)
-    audit.record(actor=actor, action=AuditEntry.Action.CREATE, obj=key, brand_id=brand_id,
-                 after={"name": key.name, "scopes": key.scopes, "prefix": prefix})
+    key = ApiKey.objects.create(
+        brand_id=brand_id,
+        name=name.strip(),
+        scopes=sorted(set(scopes)),
+        prefix=prefix,
+        key_hash=hash_secret(raw),
+        created_by=actor.user,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=key,
+        brand_id=brand_id,
+        after={"name": key.name, "scopes": key.scopes, "prefix": prefix},
+    )
     return key, raw
 
 
@@ -131,16 +152,16 @@ def revoke_api_key(*, actor: Actor, key: ApiKey) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action=AuditEntry.Action.REVOKE, obj=key, brand_id=key.brand_id,
-                     after={"prefix": key.prefix})
+        audit.record(
+            actor=actor, action=AuditEntry.Action.REVOKE, obj=key, brand_id=key.brand_id, after={"prefix": key.prefix}
+        )
     return key
 
 
 def api_key_for(raw: str) -> ApiKey | None:
     if not raw.startswith(API_KEY_PREFIX):
         return None
-    key = ApiKey.objects.filter(key_hash=hash_secret(raw), revoked_at__isnull=True,
-                                brand__is_active=True).first()
+    key = ApiKey.objects.filter(key_hash=hash_secret(raw), revoked_at__isnull=True, brand__is_active=True).first()
     if key is not None:
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 300:

@@ -6,26 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditentry',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="auditentry",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['brand_id', '-created_at'], name='audit_brand_time'),
+            model_name="auditentry",
+            index=models.Index(fields=["brand_id", "-created_at"], name="audit_brand_time"),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['object_type', 'object_id'], name='audit_object'),
+            model_name="auditentry",
+            index=models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ),
     ]

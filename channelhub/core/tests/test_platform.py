@@ -84,8 +84,11 @@ def test_demo_builds_the_same_data_every_time():
             with transaction.atomic():
                 build_demo(scale=30)
                 see_all_brands()
-                rows = list(DistributorAccount.objects.order_by("brand__code", "code").values_list(
-                    "code", "party__credit_code", "grade", "status", "registered_division_id"))
+                rows = list(
+                    DistributorAccount.objects.order_by("brand__code", "code").values_list(
+                        "code", "party__credit_code", "grade", "status", "registered_division_id"
+                    )
+                )
                 raise Rollback
         except Rollback:
             return rows

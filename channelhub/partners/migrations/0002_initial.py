@@ -6,111 +6,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partners', '0001_initial'),
-        ('regions', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("partners", "0001_initial"),
+        ("regions", "0001_initial"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='distributoraccount',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand'),
+            model_name="distributoraccount",
+            name="brand",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"),
         ),
         migrations.AddField(
-            model_name='distributoraccount',
-            name='registered_division',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division'),
+            model_name="distributoraccount",
+            name="registered_division",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.division"
+            ),
         ),
         migrations.AddField(
-            model_name='distributorcontact',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='partners.distributoraccount'),
+            model_name="distributorcontact",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="partners.distributoraccount"
+            ),
         ),
         migrations.AddField(
-            model_name='distributorcontact',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand'),
+            model_name="distributorcontact",
+            name="brand",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"),
         ),
         migrations.AddField(
-            model_name='distributoraccount',
-            name='party',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='partners.distributorparty'),
+            model_name="distributoraccount",
+            name="party",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="accounts", to="partners.distributorparty"
+            ),
         ),
         migrations.AddField(
-            model_name='distributoruser',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='users', to='partners.distributoraccount'),
+            model_name="distributoruser",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="users", to="partners.distributoraccount"
+            ),
         ),
         migrations.AddField(
-            model_name='distributoruser',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand'),
+            model_name="distributoruser",
+            name="brand",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"),
         ),
         migrations.AddField(
-            model_name='distributoruser',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="distributoruser",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='territoryentry',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='territory', to='partners.distributoraccount'),
+            model_name="territoryentry",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="territory", to="partners.distributoraccount"
+            ),
         ),
         migrations.AddField(
-            model_name='territoryentry',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand'),
+            model_name="territoryentry",
+            name="brand",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"),
         ),
         migrations.AddField(
-            model_name='territoryentry',
-            name='division',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division'),
+            model_name="territoryentry",
+            name="division",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="regions.division",
+            ),
         ),
         migrations.AddField(
-            model_name='territoryentry',
-            name='sales_region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.salesregion'),
+            model_name="territoryentry",
+            name="sales_region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="regions.salesregion",
+            ),
         ),
         migrations.AddIndex(
-            model_name='distributoraccount',
-            index=models.Index(fields=['brand', 'status', 'grade'], name='account_brand_status_grade'),
+            model_name="distributoraccount",
+            index=models.Index(fields=["brand", "status", "grade"], name="account_brand_status_grade"),
         ),
         migrations.AddIndex(
-            model_name='distributoraccount',
-            index=models.Index(fields=['brand', 'name'], name='account_brand_name'),
+            model_name="distributoraccount",
+            index=models.Index(fields=["brand", "name"], name="account_brand_name"),
         ),
         migrations.AddConstraint(
-            model_name='distributoraccount',
-            constraint=models.UniqueConstraint(fields=('brand', 'code'), name='account_brand_code'),
+            model_name="distributoraccount",
+            constraint=models.UniqueConstraint(fields=("brand", "code"), name="account_brand_code"),
         ),
         migrations.AddConstraint(
-            model_name='distributoraccount',
-            constraint=models.UniqueConstraint(fields=('brand', 'party'), name='account_brand_party'),
+            model_name="distributoraccount",
+            constraint=models.UniqueConstraint(fields=("brand", "party"), name="account_brand_party"),
         ),
         migrations.AddConstraint(
-            model_name='distributoruser',
-            constraint=models.UniqueConstraint(fields=('brand', 'user'), name='distributoruser_one_per_brand'),
+            model_name="distributoruser",
+            constraint=models.UniqueConstraint(fields=("brand", "user"), name="distributoruser_one_per_brand"),
         ),
         migrations.AddIndex(
-            model_name='territoryentry',
-            index=models.Index(fields=['brand', 'division'], name='territory_brand_division'),
+            model_name="territoryentry",
+            index=models.Index(fields=["brand", "division"], name="territory_brand_division"),
         ),
         migrations.AddConstraint(
-            model_name='territoryentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('division__isnull', False), ('sales_region__isnull', True)), models.Q(('division__isnull', True), ('sales_region__isnull', False)), _connector='OR'), name='territory_one_kind'),
+            model_name="territoryentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("division__isnull", False), ("sales_region__isnull", True)),
+                    models.Q(("division__isnull", True), ("sales_region__isnull", False)),
+                    _connector="OR",
+                ),
+                name="territory_one_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='territoryentry',
-            constraint=models.UniqueConstraint(fields=('account', 'division'), name='territory_division'),
+            model_name="territoryentry",
+            constraint=models.UniqueConstraint(fields=("account", "division"), name="territory_division"),
         ),
         migrations.AddConstraint(
-            model_name='territoryentry',
-            constraint=models.UniqueConstraint(fields=('account', 'sales_region'), name='territory_region'),
+            model_name="territoryentry",
+            constraint=models.UniqueConstraint(fields=("account", "sales_region"), name="territory_region"),
         ),
     ]

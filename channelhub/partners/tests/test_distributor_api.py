@@ -29,10 +29,15 @@ def brand_b():
 
 def new_distributor(**overrides) -> dict:
     return {
-        "credit_code": credit_code("320102"), "name": "南京鑫盛商贸有限公司", "registered_division": "320102",
-        "grade": "B", "status": "active", "territory_divisions": ["320100"],
+        "credit_code": credit_code("320102"),
+        "name": "南京鑫盛商贸有限公司",
+        "registered_division": "320102",
+        "grade": "B",
+        "status": "active",
+        "territory_divisions": ["320100"],
         "contacts": [{"name": "王伟", "phone": "13800000000", "is_primary": True}],
-        "registered_capital": "5000000.00", **overrides,
+        "registered_capital": "5000000.00",
+        **overrides,
     }
 
 

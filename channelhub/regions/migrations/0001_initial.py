@@ -5,47 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SalesRegion',
+            name="SalesRegion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(max_length=32)),
-                ('name', models.CharField(max_length=100)),
-                ('description', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.SlugField(max_length=32)),
+                ("name", models.CharField(max_length=100)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['brand_id', 'code'],
+                "ordering": ["brand_id", "code"],
             },
         ),
         migrations.CreateModel(
-            name='SalesRegionDivision',
+            name="SalesRegionDivision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
             ],
         ),
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('code', models.CharField(max_length=6, primary_key=True, serialize=False)),
-                ('name', models.CharField(db_index=True, max_length=50)),
-                ('full_name', models.CharField(db_index=True, max_length=150)),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '省级 Province'), (2, '地级 Prefecture'), (3, '县级 County')], db_index=True)),
-                ('kind', models.CharField(max_length=20)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='regions.division')),
-                ('prefecture', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division')),
-                ('province', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division')),
+                ("code", models.CharField(max_length=6, primary_key=True, serialize=False)),
+                ("name", models.CharField(db_index=True, max_length=50)),
+                ("full_name", models.CharField(db_index=True, max_length=150)),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "省级 Province"), (2, "地级 Prefecture"), (3, "县级 County")], db_index=True
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="regions.division",
+                    ),
+                ),
+                (
+                    "prefecture",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.division",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.division",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
     ]

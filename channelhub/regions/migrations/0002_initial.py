@@ -5,46 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("regions", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='salesregion',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand'),
+            model_name="salesregion",
+            name="brand",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"),
         ),
         migrations.AddField(
-            model_name='salesregiondivision',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand'),
+            model_name="salesregiondivision",
+            name="brand",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"),
         ),
         migrations.AddField(
-            model_name='salesregiondivision',
-            name='division',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division'),
+            model_name="salesregiondivision",
+            name="division",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.division"
+            ),
         ),
         migrations.AddField(
-            model_name='salesregiondivision',
-            name='sales_region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='regions.salesregion'),
+            model_name="salesregiondivision",
+            name="sales_region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="members", to="regions.salesregion"
+            ),
         ),
         migrations.AddField(
-            model_name='salesregion',
-            name='divisions',
-            field=models.ManyToManyField(related_name='+', through='regions.SalesRegionDivision', to='regions.division'),
+            model_name="salesregion",
+            name="divisions",
+            field=models.ManyToManyField(
+                related_name="+", through="regions.SalesRegionDivision", to="regions.division"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='salesregiondivision',
-            constraint=models.UniqueConstraint(fields=('sales_region', 'division'), name='salesregiondivision_unique'),
+            model_name="salesregiondivision",
+            constraint=models.UniqueConstraint(fields=("sales_region", "division"), name="salesregiondivision_unique"),
         ),
         migrations.AddConstraint(
-            model_name='salesregion',
-            constraint=models.UniqueConstraint(fields=('brand', 'code'), name='salesregion_brand_code'),
+            model_name="salesregion",
+            constraint=models.UniqueConstraint(fields=("brand", "code"), name="salesregion_brand_code"),
         ),
     ]

@@ -50,22 +50,31 @@ class TestDivisions:
 
 class TestSalesRegions:
     def test_create_from_divisions_with_audit(self, admin, brand):
-        response = admin.post("/sales-regions", {
-            "code": "east", "name": "华东大区", "divisions": ["310000", "320000", "330000", "340000"],
-        })
+        response = admin.post(
+            "/sales-regions",
+            {
+                "code": "east",
+                "name": "华东大区",
+                "divisions": ["310000", "320000", "330000", "340000"],
+            },
+        )
         assert response.status_code == 201, response.content
         assert response.json()["divisions"] == ["310000", "320000", "330000", "340000"]
         see_all_brands()
         assert AuditEntry.objects.get(object_type="regions.salesregion").changes["divisions"] == [
-            None, ["310000", "320000", "330000", "340000"]
+            None,
+            ["310000", "320000", "330000", "340000"],
         ]
 
-    @pytest.mark.parametrize(("body", "status", "field"), [
-        ({"code": "x", "name": "x", "divisions": ["999999"]}, 422, "divisions"),
-        ({"code": "x", "name": "x", "divisions": []}, 422, "divisions"),
-        ({"code": "bad code!", "name": "x", "divisions": ["320000"]}, 422, "code"),
-        ({"name": "x", "divisions": ["320000"]}, 422, "code"),
-    ])
+    @pytest.mark.parametrize(
+        ("body", "status", "field"),
+        [
+            ({"code": "x", "name": "x", "divisions": ["999999"]}, 422, "divisions"),
+            ({"code": "x", "name": "x", "divisions": []}, 422, "divisions"),
+            ({"code": "bad code!", "name": "x", "divisions": ["320000"]}, 422, "code"),
+            ({"name": "x", "divisions": ["320000"]}, 422, "code"),
+        ],
+    )
     def test_bad_input_names_the_field(self, admin, body, status, field):
         response = admin.post("/sales-regions", body)
         assert response.status_code == status

@@ -19,7 +19,10 @@ def world(api):
     region_b.members.create(brand=brand_b, division_id="320000")
     AccountFactory(brand=brand_a)
     return {
-        "a": brand_a, "b": brand_b, "account_b": account_b, "region_b": region_b,
+        "a": brand_a,
+        "b": brand_b,
+        "account_b": account_b,
+        "region_b": region_b,
         "client_a": api(user_with_role("brand_admin", brand_a)),
     }
 
@@ -50,9 +53,15 @@ def test_cannot_list_other_brand_by_filter_or_search(world):
 def test_cannot_create_in_other_brand(world):
     from channelhub.testing import credit_code
 
-    response = world["client_a"].post("/distributors", {
-        "brand_id": world["b"].id, "credit_code": credit_code(), "name": "越权", "registered_division": "320102",
-    })
+    response = world["client_a"].post(
+        "/distributors",
+        {
+            "brand_id": world["b"].id,
+            "credit_code": credit_code(),
+            "name": "越权",
+            "registered_division": "320102",
+        },
+    )
     assert response.status_code == 404
     see_all_brands()
     assert DistributorAccount.objects.filter(brand=world["b"]).count() == 1

@@ -92,8 +92,6 @@ def test_updates_cannot_touch_rows_of_brands_outside_the_setting(two_brands):
 
 def test_every_brand_table_has_the_policy():
     with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT relname FROM pg_class WHERE relrowsecurity AND relname = ANY(%s)", [BRAND_TABLES]
-        )
+        cursor.execute("SELECT relname FROM pg_class WHERE relrowsecurity AND relname = ANY(%s)", [BRAND_TABLES])
         protected = {row[0] for row in cursor.fetchall()}
     assert protected == set(BRAND_TABLES)

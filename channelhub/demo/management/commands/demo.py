@@ -10,8 +10,9 @@ class Command(BaseCommand):
     help = "Load the demo group, brands, users and distributors (演示数据)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=160,
-                            help="distributors in the first brand; the others get half (default 160)")
+        parser.add_argument(
+            "--scale", type=int, default=160, help="distributors in the first brand; the others get half (default 160)"
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="do nothing when brands already exist")
 
@@ -24,8 +25,8 @@ class Command(BaseCommand):
                 return
             raise CommandError("the database already has brands; the demo loads into an empty database only")
         summary = build_demo(scale=scale, seed=seed)
-        self.stdout.write(self.style.SUCCESS(
-            f"demo: {summary.brands} brands, {summary.distributors} distributors loaded"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"demo: {summary.brands} brands, {summary.distributors} distributors loaded")
+        )
         for username, password in summary.users:
             self.stdout.write(f"  login {username} / {password}")
