@@ -1,6 +1,6 @@
 """Scoped reads of distributors."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from channelhub.partners.models import DistributorAccount, DistributorContact, DistributorParty, TerritoryEntry
 from channelhub.regions.models import SalesRegionDivision
@@ -38,6 +38,15 @@ def distributors_for(
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(party__credit_code=query.upper()))
     return qs.select_related("party", "registered_division", "brand").order_by("brand_id", "code", "id")
+
+
+def distributor_counts_by_status(actor: Actor) -> dict[int, dict[str, int]]:
+    """``{brand_id: {status: count}}`` over the accounts the actor may see, in one aggregate query."""
+    rows = DistributorAccount.objects.for_actor(actor).order_by().values("brand_id", "status").annotate(n=Count("id"))
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["brand_id"], {})[row["status"]] = row["n"]
+    return counts
 
 
 def with_details(qs: QuerySet[DistributorAccount]) -> QuerySet[DistributorAccount]:

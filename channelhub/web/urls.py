@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from channelhub.web import views
 
@@ -7,4 +7,24 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("brand/", views.switch_brand, name="switch_brand"),
+    path("divisions/", views.divisions, name="divisions"),
+    path("divisions/pick/", views.division_pick, name="division_pick"),
+    re_path(r"^divisions/(?P<code>[0-9]{6})/children/$", views.division_children, name="division_children"),
+    path("sales-regions/", views.sales_regions, name="sales_regions"),
+    path("sales-regions/new/", views.sales_region_create, name="sales_region_create"),
+    path("sales-regions/<int:pk>/edit/", views.sales_region_edit, name="sales_region_edit"),
+    path("sales-regions/<int:pk>/delete/", views.sales_region_delete, name="sales_region_delete"),
+    path("distributors/", views.distributors, name="distributors"),
+    path("distributors/new/", views.distributor_create, name="distributor_create"),
+    path(
+        "distributors/new/sales-regions/",
+        views.distributor_sales_region_choices,
+        name="distributor_sales_region_choices",
+    ),
+    path("distributors/<int:pk>/", views.distributor_detail, name="distributor_detail"),
+    path("distributors/<int:pk>/edit/", views.distributor_edit, name="distributor_edit"),
+    path("audit/", views.audit_log, name="audit"),
+    path("api-keys/", views.api_keys, name="api_keys"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
 ]

@@ -98,3 +98,14 @@ def test_integration_key_is_confined_to_its_brand(world, api):
     key = api(token=created.json()["key"])
     assert key.get(f"/distributors/{world['account_b'].id}").status_code == 404
     assert {i["brand_id"] for i in key.get("/distributors").json()["items"]} == {world["a"].id}
+
+
+def test_cannot_see_or_revoke_other_brand_api_keys(world, api):
+    b_admin = api(user_with_role("brand_admin", world["b"]))
+    key_b = b_admin.post("/api-keys", {"brand_id": world["b"].id, "name": "乙ERP", "scopes": ["read"]}).json()
+    client = world["client_a"]
+    assert client.get("/api-keys").json()["count"] == 0
+    assert client.delete(f"/api-keys/{key_b['id']}").status_code == 404
+    refused = client.post("/api-keys", {"brand_id": world["b"].id, "name": "越权", "scopes": ["read"]})
+    assert refused.status_code == 404
+    assert api(token=key_b["key"]).get("/distributors").status_code == 200

@@ -1,0 +1,80 @@
+"""Service refusals in the page language.
+
+Services speak English with a stable ``code`` and ``field``; pages translate the messages they
+know and show any other message as the service wrote it, so nothing is ever hidden.
+"""
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+
+from channelhub.core.errors import ServiceError
+
+MESSAGES = {
+    "name is required": _("Name is required."),
+    "code cannot be empty": _("Code cannot be empty."),
+    "every contact needs a name": _("Every contact needs a name."),
+    "registered capital must be an amount in CNY": _("Registered capital must be an amount in CNY."),
+    "registered capital cannot be negative": _("Registered capital cannot be negative."),
+    "a distributor needs a sales territory": _("A distributor needs a sales territory."),
+    "this company already has an account in this brand": _("This company already has an account in this brand."),
+    "the distributor was created by someone else at the same time": _(
+        "The distributor was created by someone else at the same time."
+    ),
+    "your role does not allow this in this brand": _("Your role does not allow this in this brand."),
+    "choose a brand (brand_id) to act in": _("Choose a brand to act in."),
+    "brand not found": _("Brand not found."),
+    "a sales region needs at least one division": _("A sales region needs at least one division."),
+    "sales region is used by distributor territories": _(
+        "This sales region is used by distributor territories and cannot be deleted."
+    ),
+    "territory must lie inside your regions": _("The territory must lie inside your regions."),
+    "only brand admins manage integration keys": _("Only brand admins manage integration keys."),
+}
+
+PATTERNS = [
+    (re.compile(r"^unknown division code\(s\): (?P<value>.+)$"), _("Unknown division code(s): %(value)s")),
+    (re.compile(r"^unknown division code '(?P<value>.+)'$"), _("Unknown division code: %(value)s")),
+    (re.compile(r"^unknown sales region id\(s\): (?P<value>.+)$"), _("Unknown sales region(s): %(value)s")),
+    (
+        re.compile(r"^territory must lie inside your regions: (?P<value>.+)$"),
+        _("The territory must lie inside your regions: %(value)s"),
+    ),
+    (
+        re.compile(r"^distributor code '(?P<value>.+)' is already used in this brand$"),
+        _("Distributor code %(value)s is already used in this brand."),
+    ),
+    (
+        re.compile(r"^sales region code '(?P<value>.+)' already exists in this brand$"),
+        _("Sales region code %(value)s already exists in this brand."),
+    ),
+    (
+        re.compile(r"^invalid unified social credit code .*: The number has an invalid length\.$"),
+        _("The unified social credit code must have 18 characters."),
+    ),
+    (
+        re.compile(r"^invalid unified social credit code .*: The number's checksum or check digit is invalid\.$"),
+        _("The check digit of the unified social credit code is wrong; please check the code."),
+    ),
+    (
+        re.compile(r"^invalid unified social credit code .*: The number has an invalid format\.$"),
+        _("The unified social credit code has an invalid format."),
+    ),
+    (
+        re.compile(r"^invalid unified social credit code \(统一社会信用代码\): (?P<value>.+)$"),
+        _("Invalid unified social credit code (%(value)s)."),
+    ),
+    (re.compile(r"^scopes must be among .+$"), _("Choose at least one valid scope.")),
+]
+
+
+def error_message(exc: ServiceError) -> str:
+    """The refusal's message in the page language when it is a known one, else as written."""
+    known = MESSAGES.get(exc.message)
+    if known is not None:
+        return str(known)
+    for pattern, template in PATTERNS:
+        match = pattern.match(exc.message)
+        if match:
+            return str(template) % match.groupdict()
+    return exc.message

@@ -1,0 +1,98 @@
+"""Small template helpers: labels in the page language, query strings for paging and filters."""
+
+from django import template
+
+from channelhub.web import labels
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with ``changes`` applied (``None`` removes a key)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def status_label(code: str) -> str:
+    return labels.STATUS.get(code, code)
+
+
+@register.filter
+def role_label(code: str) -> str:
+    return labels.ROLE.get(code, code)
+
+
+@register.filter
+def action_label(code: str) -> str:
+    return labels.ACTION.get(code, code)
+
+
+@register.filter
+def level_label(level: int) -> str:
+    return labels.LEVEL.get(level, level)
+
+
+@register.filter
+def object_type_label(code: str) -> str:
+    return labels.OBJECT_TYPE.get(code, code)
+
+
+@register.filter
+def field_label(name: str) -> str:
+    return labels.FIELD.get(name, name)
+
+
+@register.filter
+def scope_label(code: str) -> str:
+    return labels.SCOPE.get(code, code)
+
+
+@register.filter
+def brand_label(brand) -> str:
+    return labels.brand_name(brand) if brand is not None else ""
+
+
+@register.filter
+def audit_value(value) -> str:
+    """One side of an audit change: lists joined, empties as a dash."""
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key) if mapping else None
+
+
+def _formatted(field: str, value) -> str:
+    if value not in (None, "") and field == "status":
+        return str(labels.STATUS.get(value, value))
+    if value not in (None, "") and field == "role":
+        return str(labels.ROLE.get(value, value))
+    if isinstance(value, list) and field == "scopes":
+        return ", ".join(str(labels.SCOPE.get(v, v)) for v in value) or "—"
+    return audit_value(value)
+
+
+@register.filter
+def audit_changes(changes: dict) -> list[dict]:
+    """An audit row's changed fields as label, before and after, leaving out no-op pairs (None → [])."""
+    rows = []
+    for field, pair in (changes or {}).items():
+        before, after = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        before, after = _formatted(field, before), _formatted(field, after)
+        if before != after:
+            rows.append({"field": labels.FIELD.get(field, field), "before": before, "after": after})
+    return rows

@@ -1,0 +1,42 @@
+"""The server-rendered pages. Every signed-in page goes through :func:`base.actor_required`."""
+
+from channelhub.web.views.api_keys import api_key_revoke, api_keys
+from channelhub.web.views.audit import audit_log
+from channelhub.web.views.distributors import (
+    distributor_create,
+    distributor_detail,
+    distributor_edit,
+    distributor_sales_region_choices,
+    distributors,
+)
+from channelhub.web.views.divisions import division_children, division_pick, divisions
+from channelhub.web.views.home import home
+from channelhub.web.views.sales_regions import (
+    sales_region_create,
+    sales_region_delete,
+    sales_region_edit,
+    sales_regions,
+)
+from channelhub.web.views.session import login_view, logout_view, switch_brand
+
+__all__ = [
+    "api_key_revoke",
+    "api_keys",
+    "audit_log",
+    "distributor_create",
+    "distributor_detail",
+    "distributor_edit",
+    "distributor_sales_region_choices",
+    "distributors",
+    "division_children",
+    "division_pick",
+    "divisions",
+    "home",
+    "login_view",
+    "logout_view",
+    "sales_region_create",
+    "sales_region_delete",
+    "sales_region_edit",
+    "sales_regions",
+    "switch_brand",
+]
