@@ -21,8 +21,7 @@ class Command(BaseCommand):
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         while not stopping:
-            for name in run_due():
-                self.stdout.write(f"scheduler: enqueued {name}")
+            run_due()  # logs what it enqueues
             if once:
                 return
             try:
