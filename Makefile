@@ -34,6 +34,7 @@ run: demo
 ## Run the whole suite on SQLite, and on PostgreSQL when DATABASE_URL is set
 test: $(BOOT)
 	$(VENV)/bin/ruff check channelhub bench scripts
+	$(VENV)/bin/ruff format --check channelhub bench scripts
 	env -u DATABASE_URL $(VENV)/bin/channelhub makemigrations --check --dry-run
 	$(PY) scripts/test.py
 

@@ -3,8 +3,10 @@
 Both variants fetch the same brand's page the way the API's paginator does (a count, then 50 rows
 with the same joins and order) and serialize it with the API's list schema. The only difference is
 the scoping predicate that ``distributors_for(actor, ...)`` adds: the actor's brands, and for a
-region manager the accounts whose territory overlaps their divisions (the expensive case; its
-unscoped baseline is the whole brand, i.e. what the query would cost without the region limit).
+region manager the accounts whose territory overlaps their divisions. The region manager's
+baseline is the same rows asked for without scoping (an unscoped query with an explicit 江苏 filter),
+so the figure is what isolation adds, not what the region filter itself costs; the absolute cost
+of a region manager's page is ``distributors.list_page_region_manager.p50_ms``.
 
 Goal: overhead under 10 %, reported as 100 * (scoped_p50 - unscoped_p50) / unscoped_p50.
 """
@@ -25,7 +27,7 @@ def serialized_page(qs) -> list[dict]:
     return [DistributorListItem.from_orm(row).model_dump(mode="json") for row in qs[:PAGE]]
 
 
-def overhead(metric: str, username: str) -> dict:
+def overhead(metric: str, username: str, region: str | None = None) -> dict:
     who = actor(username)
     brand_id = first_brand_id()
 
@@ -34,7 +36,9 @@ def overhead(metric: str, username: str) -> dict:
 
     def unscoped():
         qs = DistributorAccount.objects.filter(brand_id=brand_id)
-        qs = qs.select_related("party", "registered_division", "brand").order_by("brand_id", "code", "id")
+        if region:
+            qs = qs.in_regions([brand_id], frozenset([region]))
+        qs = qs.select_related("party", "registered_division", "brand").order_by("brand_id", "code")
         return serialized_page(qs)
 
     # One transaction with the brand scope set, as in an API request. On PostgreSQL row-level
@@ -46,12 +50,16 @@ def overhead(metric: str, username: str) -> dict:
         scoped_ms, unscoped_ms = time_interleaved(scoped, unscoped, n=200, warmup=20)
     scoped_p50, unscoped_p50 = percentile(scoped_ms, 50), percentile(unscoped_ms, 50)
     return {
-        "metric": metric, "value": round(100 * (scoped_p50 - unscoped_p50) / unscoped_p50, 1), "unit": "%",
-        "n": len(scoped_ms), "scoped_p50_ms": round(scoped_p50, 3), "unscoped_p50_ms": round(unscoped_p50, 3),
+        "metric": metric,
+        "value": round(100 * (scoped_p50 - unscoped_p50) / unscoped_p50, 1),
+        "unit": "%",
+        "n": len(scoped_ms),
+        "scoped_p50_ms": round(scoped_p50, 3),
+        "unscoped_p50_ms": round(unscoped_p50, 3),
         "user": username,
     }
 
 
 def run():
     yield overhead("tenancy.isolation_overhead_pct", "brand_a_admin")
-    yield overhead("tenancy.isolation_overhead_region_pct", "region_js_manager")
+    yield overhead("tenancy.isolation_overhead_region_pct", "region_js_manager", region="320000")

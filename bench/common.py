@@ -50,8 +50,12 @@ def time_interleaved(a: Callable[[], object], b: Callable[[], object], *, n: int
 
 def latency(metric: str, samples: list[float], **extra) -> dict:
     return {
-        "metric": metric, "value": round(percentile(samples, 50), 2), "unit": "ms",
-        "n": len(samples), "p90": round(percentile(samples, 90), 2), **extra,
+        "metric": metric,
+        "value": round(percentile(samples, 50), 2),
+        "unit": "ms",
+        "n": len(samples),
+        "p90": round(percentile(samples, 90), 2),
+        **extra,
     }
 
 

@@ -35,3 +35,8 @@ class Forbidden(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class TooManyAttempts(ServiceError):
+    status = 429
+    code = "too_many_attempts"

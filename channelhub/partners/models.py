@@ -7,7 +7,7 @@ from django.db import models
 
 from channelhub.core.models import CustomFieldsModel, TimeStampedModel
 from channelhub.regions.models import Division, SalesRegion, SalesRegionDivision
-from channelhub.regions.selectors import division_overlap_q
+from channelhub.regions.selectors import overlapping_division_codes
 from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.scoping import BrandOwnedModel, BrandScopedQuerySet
 
@@ -31,39 +31,46 @@ class DistributorParty(TimeStampedModel):
         return self.name
 
 
+def territory_overlap_q(brand_ids: list[int], division_codes: frozenset[str]) -> models.Q:
+    """Accounts (of these brands) whose territory overlaps the divisions: inside, equal or around.
+
+    The overlapping division codes are resolved first (reference data, cached), so each branch is
+    one indexed ``IN``: territory divisions, and sales regions having such a division as member.
+    """
+    codes = overlapping_division_codes(division_codes)
+    regions = SalesRegionDivision.objects.filter(brand_id__in=brand_ids, division_id__in=codes)
+    entries = TerritoryEntry.objects.filter(brand_id__in=brand_ids)
+    by_division = entries.filter(division_id__in=codes).values("account_id")
+    by_region = entries.filter(sales_region_id__in=regions.values("sales_region_id")).values("account_id")
+    return models.Q(id__in=by_division) | models.Q(id__in=by_region)
+
+
 class DistributorQuerySet(BrandScopedQuerySet):
     """Accounts narrowed by who looks: region limits for staff, one's own account for distributors."""
 
-    def for_actor(self, actor: Actor) -> "DistributorQuerySet":
+    def for_actor(self, actor: Actor, *, brand_id: int | None = None) -> "DistributorQuerySet":
+        """What the actor may see, optionally of one brand only (one brand condition, not two)."""
+        brand_ids = sorted(actor.brand_ids if brand_id is None else actor.brand_ids & {brand_id})
         whole_brands, condition = [], models.Q()
-        for brand_id in sorted(actor.brand_ids):
-            if actor.is_distributor_only(brand_id):
-                own = DistributorUser.objects.filter(brand_id=brand_id, user=actor.user)
-                condition |= models.Q(brand_id=brand_id, id__in=own.values("account_id"))
+        for brand in brand_ids:
+            if actor.is_distributor_only(brand):
+                own = DistributorUser.objects.filter(brand_id=brand, user=actor.user)
+                condition |= models.Q(brand_id=brand, id__in=own.values("account_id"))
                 continue
-            limit = actor.division_limit(brand_id)
+            limit = actor.division_limit(brand)
             if limit is None:
-                whole_brands.append(brand_id)
+                whole_brands.append(brand)
             else:
-                inside = TerritoryEntry.objects.overlapping(limit).filter(brand_id=brand_id)
-                condition |= models.Q(brand_id=brand_id, id__in=inside.values("account_id"))
-        if whole_brands:
+                condition |= models.Q(brand_id=brand) & territory_overlap_q([brand], limit)
+        if len(whole_brands) == 1:
+            condition |= models.Q(brand_id=whole_brands[0])
+        elif whole_brands:
             condition |= models.Q(brand_id__in=whole_brands)
         return self.filter(condition) if condition else self.none()
 
-    def in_regions(self, division_codes: frozenset[str]) -> "DistributorQuerySet":
+    def in_regions(self, brand_ids: list[int], division_codes: frozenset[str]) -> "DistributorQuerySet":
         """Accounts whose territory overlaps any of the divisions (inside, equal or around)."""
-        entries = TerritoryEntry.objects.overlapping(division_codes)
-        return self.filter(id__in=entries.values("account_id"))
-
-
-class TerritoryQuerySet(BrandScopedQuerySet):
-    def overlapping(self, division_codes: frozenset[str]) -> "TerritoryQuerySet":
-        in_regions = SalesRegionDivision.objects.filter(division_overlap_q(division_codes))
-        return self.filter(
-            division_overlap_q(division_codes, prefix="division")
-            | models.Q(sales_region_id__in=in_regions.values("sales_region_id"))
-        )
+        return self.filter(territory_overlap_q(brand_ids, division_codes))
 
 
 class DistributorAccount(BrandOwnedModel, TimeStampedModel, CustomFieldsModel):
@@ -114,8 +121,6 @@ class TerritoryEntry(BrandOwnedModel):
     account = models.ForeignKey(DistributorAccount, on_delete=models.CASCADE, related_name="territory")
     division = models.ForeignKey(Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     sales_region = models.ForeignKey(SalesRegion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-
-    objects = TerritoryQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -18,18 +18,14 @@ def distributors_for(
     query: str = "",
 ) -> QuerySet[DistributorAccount]:
     """The accounts the actor may see, filtered; ready to page and show with a fixed query count."""
-    qs = DistributorAccount.objects.for_actor(actor)
-    if brand_id is not None:
-        qs = qs.filter(brand_id=brand_id)
+    qs = DistributorAccount.objects.for_actor(actor, brand_id=brand_id)
+    brands = sorted(actor.brand_ids if brand_id is None else actor.brand_ids & {brand_id})
     if region:
-        qs = qs.in_regions(frozenset([region]))
+        qs = qs.in_regions(brands, frozenset([region]))
     if sales_region is not None:
-        codes = frozenset(
-            SalesRegionDivision.objects.filter(sales_region_id=sales_region, brand_id__in=actor.brand_ids).values_list(
-                "division_id", flat=True
-            )
-        )
-        qs = qs.in_regions(codes) if codes else qs.none()
+        members = SalesRegionDivision.objects.filter(sales_region_id=sales_region, brand_id__in=brands)
+        codes = frozenset(members.values_list("division_id", flat=True))
+        qs = qs.in_regions(brands, codes) if codes else qs.none()
     if grade:
         qs = qs.filter(grade=grade)
     if status:
@@ -37,7 +33,8 @@ def distributors_for(
     query = query.strip()
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(party__credit_code=query.upper()))
-    return qs.select_related("party", "registered_division", "brand").order_by("brand_id", "code", "id")
+    # (brand, code) is unique, so it orders completely
+    return qs.select_related("party", "registered_division", "brand").order_by("brand_id", "code")
 
 
 def distributor_counts_by_status(actor: Actor) -> dict[int, dict[str, int]]:

@@ -1,5 +1,7 @@
 """Reads of divisions (public reference data) and of brand sales regions (scoped)."""
 
+from functools import lru_cache
+
 from django.db.models import Q, QuerySet
 
 from channelhub.regions.models import Division, SalesRegion
@@ -23,6 +25,12 @@ def division_overlap_q(codes: frozenset[str], *, prefix: str = "division") -> Q:
         | Q(**{f"{p}province_id__in": sorted(codes)})
         | Q(**{f"{p}prefecture_id__in": sorted(codes)})
     )
+
+
+@lru_cache(maxsize=4096)
+def overlapping_division_codes(codes: frozenset[str]) -> tuple[str, ...]:
+    """Every division inside, equal to, or containing one of ``codes`` (reference data, cached)."""
+    return tuple(Division.objects.filter(division_overlap_q(codes, prefix="")).values_list("code", flat=True))
 
 
 def search_divisions(*, query: str = "", level: int | None = None, parent: str | None = None) -> QuerySet[Division]:

@@ -4,17 +4,20 @@ import hashlib
 import secrets
 
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from channelhub.core import audit
-from channelhub.core.errors import Forbidden, NotFound, ValidationFailed
+from channelhub.core.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from channelhub.core.models import AuditEntry
 from channelhub.regions.models import Division
 from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import GROUP_ROLES, ApiKey, ApiToken, Brand, CorporateGroup, Membership, Role, User
 from channelhub.tenancy.permissions import STAFF_WRITERS, require_role
 
+MAX_LOGIN_FAILURES = 10
+LOGIN_LOCK_SECONDS = 15 * 60
 TOKEN_PREFIX = "cht_"  # noqa: S105 (a public prefix, not a secret)
 API_KEY_PREFIX = "chk_"
 
@@ -77,12 +80,35 @@ def grant_membership(
     return membership
 
 
+def _failures_key(username: str) -> str:
+    return "login-failures:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+
+
+def check_password_attempt(*, username: str, password: str, request=None) -> User:
+    """The user for these credentials, refusing guesses once a name had too many failures.
+
+    Ten failed attempts lock that username for fifteen minutes, whatever the client's address,
+    so password guessing stays slow even from many machines. A success clears the count.
+    """
+    key = _failures_key(username)
+    if (cache.get(key) or 0) >= MAX_LOGIN_FAILURES:
+        raise TooManyAttempts("too many failed sign-ins for this user; try again in 15 minutes", field="username")
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        cache.add(key, 0, LOGIN_LOCK_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, LOGIN_LOCK_SECONDS)
+        raise ValidationFailed("wrong username or password", code="invalid_credentials", field="password")
+    cache.delete(key)
+    return user
+
+
 @transaction.atomic
 def issue_api_token(*, username: str, password: str, name: str = "") -> tuple[ApiToken, str]:
     """Exchange a username and password for a bearer token; returns the row and the raw token."""
-    user = authenticate(username=username, password=password)
-    if user is None:
-        raise ValidationFailed("wrong username or password", code="invalid_credentials", field="password")
+    user = check_password_attempt(username=username, password=password)
     raw, prefix = _new_secret(TOKEN_PREFIX)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, key_hash=hash_secret(raw))
     audit.record(actor=Actor(user=user, grants=()), action=AuditEntry.Action.LOGIN, obj=token, after={"token": prefix})

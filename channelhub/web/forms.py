@@ -8,13 +8,17 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from channelhub.partners.models import DistributorAccount
 from channelhub.partners.services import ContactInput
 from channelhub.regions.models import SalesRegion
 from channelhub.tenancy.models import ApiKey, Brand
+from channelhub.core.errors import TooManyAttempts, ValidationFailed
+from channelhub.tenancy.services import check_password_attempt
 from channelhub.web import labels
+from channelhub.web.errors import error_message
 
 CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -274,3 +278,19 @@ class ApiKeyForm(forms.Form):
     def create_kwargs(self) -> dict:
         data = self.cleaned_data
         return {"brand_id": data["brand"], "name": data["name"], "scopes": data["scopes"]}
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, checking the password through the service that slows down guessing."""
+
+    def clean(self):
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = check_password_attempt(username=username, password=password, request=self.request)
+            except TooManyAttempts as exc:
+                raise forms.ValidationError(error_message(exc), code="too_many_attempts") from None
+            except ValidationFailed:
+                raise self.get_invalid_login_error() from None
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

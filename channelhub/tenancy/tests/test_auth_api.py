@@ -105,3 +105,25 @@ class TestApiKeys:
         assert refused.json()["code"] == "scope_denied"
         assert admin.delete(f"/api-keys/{created['id']}").status_code == 204
         assert key.get("/distributors").status_code == 401
+
+
+def test_password_guessing_locks_the_username_for_a_while(api):
+    import uuid
+
+    from django.core.cache import cache
+
+    from channelhub.tenancy.services import _failures_key
+
+    # given: a unique name, so parallel test workers sharing a Redis cache never collide
+    user = user_with_role("group_admin", username=f"target-{uuid.uuid4().hex[:8]}")
+    client = api()
+    # when: ten wrong guesses
+    for _ in range(10):
+        assert client.post("/auth/token", {"username": user.username, "password": "guess"}).status_code == 422
+    # then: even the right password is refused for now, with a clear 429
+    locked = client.post("/auth/token", {"username": user.username, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "too_many_attempts"
+    assert ApiToken.objects.filter(user=user).count() == 0
+    cache.delete(_failures_key(user.username))  # the lock expires on its own after 15 minutes
+    assert client.post("/auth/token", {"username": user.username, "password": PASSWORD}).status_code == 201

@@ -65,6 +65,18 @@ class TestSignIn:
         assert response.context["form"].errors
         assert "_auth_user_id" not in client.session
 
+    def test_repeated_wrong_passwords_lock_the_username_for_a_while(self, brand_a):
+        import uuid
+
+        user = user_with_role("brand_admin", brand_a, username=f"web-target-{uuid.uuid4().hex[:8]}")
+        client = Client()
+        for _ in range(10):
+            client.post("/login/", {"username": user.username, "password": "wrong"})
+        response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 200
+        assert "该用户登录失败次数过多" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+
     def test_sign_in_follows_next(self, brand_a):
         account = AccountFactory(brand=brand_a)
         user = user_with_role("brand_admin", brand_a)

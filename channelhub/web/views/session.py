@@ -6,9 +6,12 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from channelhub.core.errors import NotFound
+from channelhub.web.forms import SignInForm
 from channelhub.web.views.base import actor_required, int_or_none, safe_next
 
-login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
+login_view = auth_views.LoginView.as_view(
+    template_name="web/login.html", authentication_form=SignInForm, redirect_authenticated_user=True
+)
 logout_view = auth_views.LogoutView.as_view(next_page="web:login")
 
 ALL_BRANDS = ""

@@ -1,6 +1,8 @@
 """``channelhub demo``: build the deterministic demo group (``--scale`` for benchmarks)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from channelhub.demo.builder import build_demo
 from channelhub.tenancy.models import Brand
@@ -25,6 +27,10 @@ class Command(BaseCommand):
                 return
             raise CommandError("the database already has brands; the demo loads into an empty database only")
         summary = build_demo(scale=scale, seed=seed)
+        if "owner" in settings.DATABASES:
+            # Bulk-loaded tables have no planner statistics yet; only the owner may ANALYZE them.
+            with connections["owner"].cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(f"demo: {summary.brands} brands, {summary.distributors} distributors loaded")
         )
