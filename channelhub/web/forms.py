@@ -11,11 +11,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from channelhub.core.errors import TooManyAttempts, ValidationFailed
 from channelhub.partners.models import DistributorAccount
 from channelhub.partners.services import ContactInput
 from channelhub.regions.models import SalesRegion
 from channelhub.tenancy.models import ApiKey, Brand
-from channelhub.core.errors import TooManyAttempts, ValidationFailed
 from channelhub.tenancy.services import check_password_attempt
 from channelhub.web import labels
 from channelhub.web.errors import error_message
