@@ -8,9 +8,23 @@ through ``default``, and a second session would wait on the migration's own lock
 
 from django.conf import settings
 from django.core.management.commands.migrate import Command as MigrateCommand
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
 from channelhub.tenancy.rls import ensure_app_role
+
+
+def ensure_database(connection) -> None:
+    """Create the PostgreSQL database named in DATABASE_URL when it does not exist yet."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+        name = connection.settings_dict["NAME"]
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name.replace(chr(34), chr(34) * 2)}"')
 
 
 class Command(MigrateCommand):
@@ -20,6 +34,7 @@ class Command(MigrateCommand):
 
     def handle(self, *args, **options):
         database = options["database"]
+        ensure_database(connections[database])
         ensure_app_role(connections[database])
         if database == DEFAULT_DB_ALIAS:
             return super().handle(*args, **options)
