@@ -1,5 +1,7 @@
 """Small template helpers: labels in the page language, query strings for paging and filters."""
 
+from decimal import Decimal
+
 from django import template
 
 from channelhub.web import labels
@@ -96,3 +98,11 @@ def audit_changes(changes: dict) -> list[dict]:
         if before != after:
             rows.append({"field": labels.FIELD.get(field, field), "before": before, "after": after})
     return rows
+
+
+@register.filter
+def money(amount) -> str:
+    """CNY amounts as finance reads them: ¥1,234,567.89 (Decimal in, never float)."""
+    if amount is None or amount == "":
+        return "—"
+    return f"¥{Decimal(amount):,.2f}"

@@ -182,6 +182,13 @@ class TestDetail:
         ]
         assert [e.action for e in response.context["changes"]] == ["create"]
 
+    def test_money_is_shown_in_yuan_with_thousands_separators(self, browser_of, brand_a):
+        account = AccountFactory(brand=brand_a, credit_limit=Decimal("1234567.5"))
+        DistributorParty.objects.filter(pk=account.party_id).update(registered_capital=Decimal("5000000.00"))
+        page = browser_of(user_with_role("brand_admin", brand_a)).get(f"/distributors/{account.id}/")
+        assert "¥5,000,000.00" in page.content.decode()
+        assert "¥1,234,567.50" in page.content.decode()
+
     def test_group_user_sees_every_brand_served(self, browser_of, brand_a, brand_b):
         a = AccountFactory(brand=brand_a)
         AccountFactory(brand=brand_b, party=a.party)
