@@ -2,6 +2,7 @@
 
 import factory
 from django.db import connections
+from django.db.models import F
 
 from channelhub.partners.models import DistributorAccount, DistributorParty, DistributorUser, TerritoryEntry
 from channelhub.regions.models import Division
@@ -113,6 +114,7 @@ class AccountFactory(BrandOwnedFactory):
         if not create:
             return
         see_all_brands()
+        DistributorParty.objects.filter(pk=obj.party_id).update(account_count=F("account_count") + 1)
         for code in extracted or [obj.registered_division_id]:
             TerritoryEntry.objects.create(brand_id=obj.brand_id, account=obj, division_id=code)
 

@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import ConfigDict
 
 from channelhub.core.errors import Forbidden, ServiceError
 from channelhub.tenancy.actor import Actor
@@ -13,6 +14,12 @@ from channelhub.tenancy.rls import set_brand_scope
 from channelhub.tenancy.services import api_key_for, user_for_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class Input(Schema):
+    """Base of request bodies: an unknown field is an error naming it, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def enter_actor(request: HttpRequest, actor: Actor) -> Actor:

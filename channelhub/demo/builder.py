@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from stdnum.cn import uscc
 
 from channelhub.core.models import AuditEntry
@@ -245,6 +246,8 @@ def _distributors(
                     is_primary=i == 0,
                 )
             )
+    party_ids = [party.pk for party, _, _ in accounts]
+    DistributorParty.objects.filter(pk__in=party_ids).update(account_count=F("account_count") + 1)
     TerritoryEntry.objects.bulk_create(territory, batch_size=2000)
     DistributorContact.objects.bulk_create(contacts, batch_size=2000)
     return [p for p in parties if p.pk] + reused

@@ -7,13 +7,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from channelhub.core.api import Input
 from channelhub.partners import selectors, services
 from channelhub.partners.models import DistributorAccount
 
 router = Router(tags=["distributors 经销商"])
 
 
-class ContactSchema(Schema):
+class ContactSchema(Input):
     name: str = Field(..., max_length=50)
     title: str = Field("", max_length=50)
     phone: str = Field("", max_length=20)
@@ -74,7 +75,7 @@ class DistributorDetail(DistributorListItem):
         return selectors.brands_serving_party(context["request"].actor, obj.party)
 
 
-class DistributorCreate(Schema):
+class DistributorCreate(Input):
     brand_id: int | None = None
     credit_code: str = Field(..., max_length=30)
     name: str = Field(..., max_length=200)
@@ -90,7 +91,7 @@ class DistributorCreate(Schema):
     contacts: list[ContactSchema] = []
 
 
-class DistributorUpdate(Schema):
+class DistributorUpdate(Input):
     code: str | None = Field(None, max_length=32)
     name: str | None = Field(None, max_length=200)
     grade: str | None = None

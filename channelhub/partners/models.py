@@ -22,6 +22,9 @@ class DistributorParty(TimeStampedModel):
     name = models.CharField(max_length=200, db_index=True)
     legal_representative = models.CharField(max_length=50, blank=True)
     registered_capital = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, help_text="CNY")
+    # How many brands hold an account with this company. Kept here, on the group-level row,
+    # because a brand user cannot see (and on PostgreSQL, RLS will not show) other brands' accounts.
+    account_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = "distributor party"

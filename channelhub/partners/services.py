@@ -4,7 +4,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -22,7 +25,7 @@ from channelhub.partners.models import (
 from channelhub.regions.models import Division, SalesRegion
 from channelhub.regions.selectors import ancestor_codes
 from channelhub.tenancy.actor import Actor
-from channelhub.tenancy.models import Role, User
+from channelhub.tenancy.models import Brand, Role, User
 from channelhub.tenancy.permissions import (
     DISTRIBUTOR_WRITERS,
     STAFF_WRITERS,
@@ -67,16 +70,26 @@ def _choice(value: str, choices: type, field: str) -> str:
     return value
 
 
+MAX_AMOUNT = Decimal("9999999999999999.99")  # DecimalField(max_digits=18, decimal_places=2)
+
+
 def _capital(value: Any) -> Decimal | None:
+    """Registered capital in CNY: a finite amount to the fen, never rounded behind the user's back."""
     if value in (None, ""):
         return None
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValidationFailed("registered capital must be an amount in CNY", field="registered_capital") from None
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise ValidationFailed("registered capital must be an amount in CNY", field="registered_capital")
     if amount < 0:
         raise ValidationFailed("registered capital cannot be negative", field="registered_capital")
-    return amount
+    if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(
+            "registered capital must be at most 9999999999999999.99 with at most 2 decimals", field="registered_capital"
+        )
+    return amount.quantize(Decimal("0.01"))
 
 
 def _territory(
@@ -132,15 +145,24 @@ def _set_contacts(account: DistributorAccount, contacts: list[ContactInput]) -> 
     for contact in contacts:
         if not contact.name.strip():
             raise ValidationFailed("every contact needs a name", field="contacts")
+        if contact.email:
+            try:
+                validate_email(contact.email)
+            except DjangoValidationError:
+                raise ValidationFailed(f"invalid contact email {contact.email!r}", field="contacts") from None
     DistributorContact.objects.filter(account=account).delete()
     DistributorContact.objects.bulk_create(
         DistributorContact(brand_id=account.brand_id, account=account, **vars(c)) for c in contacts
     )
 
 
-def _next_code(brand_id: int) -> str:
-    from channelhub.tenancy.models import Brand
+def _contacts_snapshot(account: DistributorAccount) -> dict[str, list[str]]:
+    rows = account.contacts.order_by("id").values_list("name", "title", "phone", "email", "is_primary")
+    return {"contacts": [" / ".join([*(v for v in row[:4] if v), *(["primary"] if row[4] else [])]) for row in rows]}
 
+
+def _next_code(brand_id: int) -> str:
+    """The brand's next free automatic code (e.g. QINGQUAN-00321)."""
     prefix = Brand.objects.values_list("code", flat=True).get(id=brand_id).upper()[:8]
     number = DistributorAccount.objects.filter(brand_id=brand_id).count() + 1
     while DistributorAccount.objects.filter(brand_id=brand_id, code=f"{prefix}-{number:05d}").exists():
@@ -206,23 +228,35 @@ def create_distributor(
         raise Conflict(
             "this company already has an account in this brand", code="duplicate_account", field="credit_code"
         )
-    code = (code or "").strip() or _next_code(brand_id)
-    if DistributorAccount.objects.filter(brand_id=brand_id, code=code).exists():
-        raise Conflict(f"distributor code {code!r} is already used in this brand", field="code")
-    try:
-        with transaction.atomic():
-            account = DistributorAccount.objects.create(
-                brand_id=brand_id,
-                party=party,
-                code=code,
-                name=name,
-                grade=grade,
-                status=status,
-                registered_division=division,
-                address=address,
-            )
-    except IntegrityError:
-        raise Conflict("the distributor was created by someone else at the same time", field="code") from None
+    given_code = (code or "").strip()
+    if given_code and DistributorAccount.objects.filter(brand_id=brand_id, code=given_code).exists():
+        raise Conflict(f"distributor code {given_code!r} is already used in this brand", field="code")
+    # An automatic code may be taken by a concurrent create between choosing and inserting: retry.
+    for _attempt in range(5):
+        code = given_code or _next_code(brand_id)
+        try:
+            with transaction.atomic():
+                account = DistributorAccount.objects.create(
+                    brand_id=brand_id,
+                    party=party,
+                    code=code,
+                    name=name,
+                    grade=grade,
+                    status=status,
+                    registered_division=division,
+                    address=address,
+                )
+            break
+        except IntegrityError:
+            if DistributorAccount.objects.filter(brand_id=brand_id, party=party).exists():
+                raise Conflict(
+                    "this company already has an account in this brand", code="duplicate_account", field="credit_code"
+                ) from None
+            if given_code:
+                raise Conflict(f"distributor code {code!r} is already used in this brand", field="code") from None
+    else:
+        raise Conflict("could not allocate a distributor code; please retry", field="code")
+    DistributorParty.objects.filter(pk=party.pk).update(account_count=F("account_count") + 1)
     _set_territory(account, divisions, regions)
     _set_contacts(account, contacts or [])
     audit.record(
@@ -230,7 +264,12 @@ def create_distributor(
         action=AuditEntry.Action.CREATE,
         obj=account,
         brand_id=brand_id,
-        after={**audit.snapshot(account, ACCOUNT_FIELDS), "party": party.pk, **_territory_snapshot(account)},
+        after={
+            **audit.snapshot(account, ACCOUNT_FIELDS),
+            "party": party.pk,
+            **_territory_snapshot(account),
+            **_contacts_snapshot(account),
+        },
     )
     emit("distributor.created", {"brand_id": brand_id, "account_id": account.pk})
     return account
@@ -246,7 +285,11 @@ def update_distributor(
     """Change an account's brand data (and its party's registration data, for brand admins)."""
     require_role(actor, account.brand_id, *DISTRIBUTOR_WRITERS)
     account = DistributorAccount.objects.select_for_update().select_related("party").get(pk=account.pk)
-    before = {**audit.snapshot(account, ACCOUNT_FIELDS), **_territory_snapshot(account)}
+    before = {
+        **audit.snapshot(account, ACCOUNT_FIELDS),
+        **_territory_snapshot(account),
+        **_contacts_snapshot(account),
+    }
     unknown = set(changes) - {
         "code",
         "name",
@@ -294,8 +337,12 @@ def update_distributor(
         _set_territory(account, divisions, regions)
     if "contacts" in changes:
         _set_contacts(account, changes["contacts"])
-    account.save()
-    party_changes = {k: changes[k] for k in ("legal_representative", "registered_capital") if k in changes}
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:  # a concurrent change took the same code
+        raise Conflict(f"distributor code {account.code!r} is already used in this brand", field="code") from None
+    party_changes = _real_party_changes(account.party, changes)
     if party_changes:
         _update_party(actor=actor, account=account, changes=party_changes)
     audit.record(
@@ -304,15 +351,36 @@ def update_distributor(
         obj=account,
         brand_id=account.brand_id,
         before=before,
-        after={**audit.snapshot(account, ACCOUNT_FIELDS), **_territory_snapshot(account)},
+        after={
+            **audit.snapshot(account, ACCOUNT_FIELDS),
+            **_territory_snapshot(account),
+            **_contacts_snapshot(account),
+        },
     )
     emit("distributor.updated", {"brand_id": account.brand_id, "account_id": account.pk})
     return account
 
 
+def _real_party_changes(party: DistributorParty, changes: dict[str, Any]) -> dict[str, Any]:
+    """The registration data that would really change; re-sending current values is no change."""
+    result = {}
+    if "legal_representative" in changes and (changes["legal_representative"] or "") != party.legal_representative:
+        result["legal_representative"] = changes["legal_representative"] or ""
+    if "registered_capital" in changes and _capital(changes["registered_capital"]) != party.registered_capital:
+        result["registered_capital"] = changes["registered_capital"]
+    return result
+
+
 def _update_party(*, actor: Actor, account: DistributorAccount, changes: dict[str, Any]) -> None:
+    """Registration data is the group's: a brand admin edits it only for a company no other brand serves."""
     require_role(actor, account.brand_id, *STAFF_WRITERS)
     party = DistributorParty.objects.select_for_update().get(pk=account.party_id)
+    if party.account_count > 1 and not actor.is_group_admin:
+        raise Forbidden(
+            "this company also serves other brands; only a group admin changes its registration data",
+            code="shared_party",
+            field=sorted(changes)[0],
+        )
     before = audit.snapshot(party, PARTY_FIELDS)
     if "legal_representative" in changes:
         party.legal_representative = changes["legal_representative"] or ""
@@ -323,6 +391,7 @@ def _update_party(*, actor: Actor, account: DistributorAccount, changes: dict[st
         actor=actor,
         action=AuditEntry.Action.UPDATE,
         obj=party,
+        brand_id=account.brand_id,
         before=before,
         after=audit.snapshot(party, PARTY_FIELDS),
     )

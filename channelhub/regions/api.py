@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from channelhub.core.api import Input
 from channelhub.core.errors import NotFound
 from channelhub.regions import selectors, services
 
@@ -36,7 +37,7 @@ class SalesRegionSchema(Schema):
         return sorted(m.division_id for m in obj.members.all())
 
 
-class SalesRegionCreate(Schema):
+class SalesRegionCreate(Input):
     brand_id: int | None = None
     code: str = Field(..., min_length=1, max_length=32, pattern=r"^[-a-zA-Z0-9_]+$")
     name: str = Field(..., min_length=1, max_length=100)
@@ -44,7 +45,7 @@ class SalesRegionCreate(Schema):
     divisions: list[str] = Field(..., min_length=1)
 
 
-class SalesRegionUpdate(Schema):
+class SalesRegionUpdate(Input):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = None
     divisions: list[str] | None = None

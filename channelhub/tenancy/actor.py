@@ -28,6 +28,7 @@ class Actor:
     api_key: ApiKey | None = None
     active_brand_id: int | None = None
     label: str = ""
+    group_roles: frozenset[str] = frozenset()
     _brand_ids: frozenset[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -56,8 +57,12 @@ class Actor:
         return frozenset(g.brand_id for g in self.grants)
 
     @property
+    def is_group_admin(self) -> bool:
+        return bool(self.group_roles & {Role.GROUP_ADMIN, SYSTEM_ROLE})
+
+    @property
     def is_group_user(self) -> bool:
-        return any(g.role in GROUP_ROLES or g.role == SYSTEM_ROLE for g in self.grants)
+        return bool(self.group_roles)
 
     def roles(self, brand_id: int) -> frozenset[str]:
         if brand_id not in self._brand_ids:
@@ -93,7 +98,12 @@ class Actor:
         """Build the actor of a signed-in user from their memberships (two queries)."""
         if not user.is_active:
             return cls(user=user, grants=())
-        memberships = list(Membership.objects.filter(user=user).prefetch_related("divisions").order_by("id"))
+        memberships = list(
+            Membership.objects.filter(user=user)
+            .exclude(brand__is_active=False)
+            .prefetch_related("divisions")
+            .order_by("id")
+        )
         grants: list[Grant] = []
         group_roles = [m.role for m in memberships if m.role in GROUP_ROLES]
         if group_roles:
@@ -104,7 +114,9 @@ class Actor:
                 continue
             codes = frozenset(d.code for d in m.divisions.all()) or None
             grants.append(Grant(m.brand_id, m.role, codes))
-        return cls(user=user, grants=tuple(grants)).with_active_brand(active_brand_id)
+        return cls(user=user, grants=tuple(grants), group_roles=frozenset(group_roles)).with_active_brand(
+            active_brand_id
+        )
 
     @classmethod
     def for_api_key(cls, key: ApiKey) -> "Actor":
@@ -114,4 +126,5 @@ class Actor:
     def system(cls, label: str = "system") -> "Actor":
         """Acts for the platform itself (demo loader, scheduler), in every brand."""
         ids = Brand.objects.values_list("id", flat=True)
-        return cls(user=None, grants=tuple(Grant(b, SYSTEM_ROLE) for b in ids), label=label)
+        grants = tuple(Grant(b, SYSTEM_ROLE) for b in ids)
+        return cls(user=None, grants=grants, label=label, group_roles=frozenset({SYSTEM_ROLE}))

@@ -6,13 +6,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from channelhub.core.api import Input
 from channelhub.core.errors import NotFound
 from channelhub.tenancy import selectors, services
 
 router = Router(tags=["tenancy 租户"])
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=256)
     name: str = Field("", max_length=100)
@@ -57,7 +58,7 @@ class MeSchema(Schema):
     grants: list[GrantSchema]
 
 
-class ApiKeyIn(Schema):
+class ApiKeyIn(Input):
     brand_id: int
     name: str = Field(..., min_length=1, max_length=100)
     scopes: list[str] = Field(..., min_length=1)

@@ -1,6 +1,6 @@
 """Role checks shared by the services of every module."""
 
-from channelhub.core.errors import Forbidden, NotFound
+from channelhub.core.errors import Forbidden, NotFound, ValidationFailed
 from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import Role
 
@@ -14,7 +14,7 @@ def require_brand(actor: Actor, brand_id: int | None) -> int:
     if brand_id is None:
         if len(actor.brand_ids) == 1:
             return next(iter(actor.brand_ids))
-        raise Forbidden("choose a brand (brand_id) to act in", code="brand_required", field="brand_id")
+        raise ValidationFailed("choose a brand (brand_id) to act in", code="brand_required", field="brand_id")
     if brand_id not in actor.brand_ids:
         raise NotFound("brand not found", field="brand_id")
     return brand_id

@@ -32,6 +32,19 @@ def set_brand_scope(brand_ids: Iterable[int], *, using: str = "default") -> None
         cursor.execute("SELECT set_config('app.brand_ids', %s, true)", [value])
 
 
+def add_to_brand_scope(brand_id: int, *, using: str = "default") -> None:
+    """Open one more brand to the current transaction (a brand created in it, for instance)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.brand_ids', (COALESCE(NULLIF(current_setting('app.brand_ids', true), '')::bigint[],"
+            " '{}'::bigint[]) || %s::bigint)::text, true)",
+            [int(brand_id)],
+        )
+
+
 def _app_role() -> str | None:
     return settings.DATABASES["default"].get("USER") if "owner" in settings.DATABASES else None
 

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from channelhub.core.models import AuditEntry
 from channelhub.tenancy.actor import Actor
-from channelhub.tenancy.models import ApiKey, ApiToken, Brand
+from channelhub.tenancy.models import ApiKey, ApiToken, Brand, Role
 from channelhub.tenancy.permissions import AUDIT_READERS
 
 
@@ -26,7 +26,9 @@ def api_tokens_for(actor: Actor) -> QuerySet[ApiToken]:
 
 
 def api_keys_for(actor: Actor) -> QuerySet[ApiKey]:
-    return ApiKey.objects.filter(brand_id__in=actor.brand_ids).order_by("brand_id", "-created_at")
+    """Integration keys of the brands the actor administers (nobody else sees them)."""
+    administered = [b for b in sorted(actor.brand_ids) if actor.has_role(b, Role.BRAND_ADMIN, Role.GROUP_ADMIN)]
+    return ApiKey.objects.filter(brand_id__in=administered).order_by("brand_id", "-created_at")
 
 
 def audit_for(

@@ -15,6 +15,7 @@ from channelhub.regions.models import Division
 from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import GROUP_ROLES, ApiKey, ApiToken, Brand, CorporateGroup, Membership, Role, User
 from channelhub.tenancy.permissions import STAFF_WRITERS, require_role
+from channelhub.tenancy.rls import add_to_brand_scope
 
 MAX_LOGIN_FAILURES = 10
 LOGIN_LOCK_SECONDS = 15 * 60
@@ -36,9 +37,10 @@ def _new_secret(prefix: str) -> tuple[str, str]:
 def create_brand(
     *, actor: Actor, group: CorporateGroup, code: str, name: str, name_en: str = "", line_of_business: str = ""
 ) -> Brand:
-    if not (actor.is_group_user or actor.user is None):
+    if not actor.is_group_admin:
         raise Forbidden("only group admins create brands")
     brand = Brand.objects.create(group=group, code=code, name=name, name_en=name_en, line_of_business=line_of_business)
+    add_to_brand_scope(brand.pk)
     audit.record(
         actor=actor,
         action=AuditEntry.Action.CREATE,
@@ -57,7 +59,7 @@ def grant_membership(
     if role not in Role.values:
         raise ValidationFailed(f"unknown role {role!r}", field="role")
     if role in GROUP_ROLES:
-        if not actor.is_group_user:
+        if not actor.is_group_admin:
             raise Forbidden("only group admins grant group roles")
         brand_id = None
     else:

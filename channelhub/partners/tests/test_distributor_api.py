@@ -73,7 +73,7 @@ class TestCreateDistributor:
         )
         # then
         assert response.status_code == 201
-        assert DistributorParty.objects.filter(credit_code=code).count() == 1
+        assert DistributorParty.objects.get(credit_code=code).account_count == 2
         group = api(user_with_role("group_admin"))
         detail = group.get(f"/distributors/{response.json()['id']}").json()
         assert sorted(b["brand_id"] for b in detail["brands_served"]) == [brand_a.id, brand_b.id]
@@ -109,6 +109,12 @@ class TestCreateDistributor:
             ({"territory_sales_regions": [987654]}, "territory_sales_regions"),
             ({"name": "  "}, "name"),
             ({"registered_capital": "abc"}, "registered_capital"),
+            ({"registered_capital": "NaN"}, "registered_capital"),
+            ({"registered_capital": "-1"}, "registered_capital"),
+            ({"registered_capital": "100.555"}, "registered_capital"),
+            ({"registered_capital": "99999999999999999999"}, "registered_capital"),
+            ({"contacts": [{"name": "王伟", "email": "not-an-email"}]}, "contacts"),
+            ({"surprise": 1}, "surprise"),
             ({"contacts": [{"name": ""}]}, "contacts"),
         ],
     )
@@ -149,7 +155,7 @@ class TestCreateDistributor:
     def test_multi_brand_user_must_name_the_brand(self, api, brand_a, brand_b):
         group = api(user_with_role("group_admin"))
         response = group.post("/distributors", new_distributor())
-        assert response.status_code == 403
+        assert response.status_code == 422
         assert response.json()["field"] == "brand_id"
         assert group.post("/distributors", new_distributor(brand_id=brand_b.id)).json()["brand_id"] == brand_b.id
 
@@ -168,13 +174,48 @@ class TestUpdateDistributor:
     def test_party_registration_data_changes_are_audited_on_the_party(self, api, brand_a):
         account = AccountFactory(brand=brand_a)
         admin = api(user_with_role("brand_admin", brand_a))
-        admin.patch(f"/distributors/{account.id}", {"registered_capital": "100.50"})
+        response = admin.patch(f"/distributors/{account.id}", {"registered_capital": "100.50"})
+        assert response.status_code == 200
         account.party.refresh_from_db()
         assert account.party.registered_capital == Decimal("100.50")
         see_all_brands()
-        assert AuditEntry.objects.get(object_type="partners.distributorparty").changes == {
-            "registered_capital": [None, "100.50"]
-        }
+        entry = AuditEntry.objects.get(object_type="partners.distributorparty")
+        assert entry.changes == {"registered_capital": [None, "100.50"]}
+        assert entry.brand_id == brand_a.id  # the brand sees its own edit in its audit log
+
+    def test_shared_company_data_is_changed_only_by_group_admins(self, api, brand_a, brand_b):
+        # given: one company serving two brands
+        account_a = AccountFactory(brand=brand_a)
+        AccountFactory(brand=brand_b, party=account_a.party)
+        # when: brand A's admin tries to change what brand B also relies on
+        refused = api(user_with_role("brand_admin", brand_a)).patch(
+            f"/distributors/{account_a.id}", {"legal_representative": "张三", "grade": "A"}
+        )
+        resent = api(user_with_role("brand_admin", brand_a)).patch(
+            f"/distributors/{account_a.id}", {"legal_representative": "", "grade": "B"}
+        )
+        allowed = api(user_with_role("group_admin")).patch(
+            f"/distributors/{account_a.id}", {"legal_representative": "张三"}
+        )
+        # then
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "shared_party"
+        assert resent.status_code == 200  # sending the current value again is no change
+        assert allowed.status_code == 200
+        assert allowed.json()["legal_representative"] == "张三"
+        see_all_brands()
+        assert DistributorAccount.objects.get(id=account_a.id).grade == "B"
+
+    def test_contact_changes_are_audited(self, api, brand_a):
+        account = AccountFactory(brand=brand_a)
+        admin = api(user_with_role("brand_admin", brand_a))
+        response = admin.patch(
+            f"/distributors/{account.id}", {"contacts": [{"name": "李娜", "phone": "13900000000", "is_primary": True}]}
+        )
+        assert response.status_code == 200
+        see_all_brands()
+        entry = AuditEntry.objects.get(object_id=str(account.id), action="update")
+        assert entry.changes == {"contacts": [[], ["李娜 / 13900000000 / primary"]]}
 
     def test_failed_update_changes_nothing(self, api, brand_a):
         account = AccountFactory(brand=brand_a, grade="C")

@@ -127,3 +127,21 @@ def test_password_guessing_locks_the_username_for_a_while(api):
     assert ApiToken.objects.filter(user=user).count() == 0
     cache.delete(_failures_key(user.username))  # the lock expires on its own after 15 minutes
     assert client.post("/auth/token", {"username": user.username, "password": PASSWORD}).status_code == 201
+
+
+def test_only_group_admins_grant_group_roles_and_create_brands():
+    from channelhub.core.errors import Forbidden
+    from channelhub.tenancy.actor import Actor
+    from channelhub.tenancy.models import Membership
+    from channelhub.tenancy.services import create_brand, grant_membership
+    from channelhub.testing import GroupFactory, UserFactory
+
+    analyst = Actor.for_user(user_with_role("group_analyst"))
+    target = UserFactory()
+    with pytest.raises(Forbidden):
+        grant_membership(actor=analyst, user=target, brand_id=None, role="group_admin")
+    with pytest.raises(Forbidden):
+        create_brand(actor=analyst, group=GroupFactory(), code="new", name="新品牌")
+    assert not Membership.objects.filter(user=target).exists()
+    admin = Actor.for_user(user_with_role("group_admin"))
+    assert create_brand(actor=admin, group=GroupFactory(), code="new", name="新品牌").code == "new"

@@ -109,3 +109,33 @@ def test_cannot_see_or_revoke_other_brand_api_keys(world, api):
     refused = client.post("/api-keys", {"brand_id": world["b"].id, "name": "越权", "scopes": ["read"]})
     assert refused.status_code == 404
     assert api(token=key_b["key"]).get("/distributors").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["region_manager", "reviewer", "finance", "distributor_user"])
+def test_only_brand_admins_see_integration_keys(world, api, role):
+    world["client_a"].post("/api-keys", {"brand_id": world["a"].id, "name": "ERP", "scopes": ["read"]})
+    other = api(user_with_role(role, world["a"]))
+    assert other.get("/api-keys").json() == {"items": [], "count": 0}
+    assert world["client_a"].get("/api-keys").json()["count"] == 1
+
+
+def test_members_of_a_deactivated_brand_lose_access(world, api):
+    from channelhub.tenancy.models import Brand
+
+    member = api(user_with_role("brand_admin", world["b"]))
+    Brand.objects.filter(id=world["b"].id).update(is_active=False)
+    assert member.get("/distributors").json()["count"] == 0
+    assert member.get(f"/distributors/{world['account_b'].id}").status_code == 404
+    assert member.patch(f"/distributors/{world['account_b'].id}", {"grade": "A"}).status_code == 404
+
+
+def test_audit_of_another_brand_object_is_hidden(world):
+    see_all_brands()
+    AuditEntry.objects.create(
+        brand_id=world["b"].id,
+        action="update",
+        object_type="partners.distributoraccount",
+        object_id=str(world["account_b"].id),
+    )
+    found = world["client_a"].get("/audit", object_type="partners.distributoraccount", object_id=world["account_b"].id)
+    assert found.json()["count"] == 0
