@@ -21,11 +21,33 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_flag("DEBUG")
+
+
+def local_secret_key() -> str:
+    """A random key made once per installation (var/secret_key), never a constant in the code."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+        import tempfile
+
+        # Written aside, then hard-linked into place: a second process starting at the same
+        # moment either wins the link or reads the complete key of the first.
+        with tempfile.NamedTemporaryFile("w", dir=VAR_DIR, delete=False, encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(handle.name, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(handle.name)
+    return path.read_text(encoding="ascii").strip()
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_flag("CHANNELHUB_PRODUCTION"):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    SECRET_KEY = "channelhub-insecure-development-key-change-me"  # noqa: S105
+    if env_flag("CHANNELHUB_PRODUCTION"):
+        raise RuntimeError("SECRET_KEY must be set in production (CHANNELHUB_PRODUCTION=1)")
+    SECRET_KEY = local_secret_key()
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -52,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "channelhub.web.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "channelhub.core.middleware.ApiErrorShapeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

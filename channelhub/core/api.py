@@ -1,10 +1,13 @@
 """The REST API's frame: authentication into an actor, error shapes, pagination."""
 
+from typing import Annotated
+
 from django.conf import settings
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import ConfigDict
 
@@ -14,6 +17,19 @@ from channelhub.tenancy.rls import set_brand_scope
 from channelhub.tenancy.services import api_key_for, user_for_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+# Ids beyond a 64-bit integer cannot exist; refusing them up front keeps SQLite from overflowing.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Paging(LimitOffsetPagination):
+    """``limit``/``offset`` paging answered as ``{items, count}``, with bounded numbers."""
+
+    class Input(Schema):
+        limit: int = Field(settings.API_PAGE_SIZE, ge=1, le=settings.API_MAX_PAGE_SIZE)
+        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class Input(Schema):

@@ -56,7 +56,9 @@ def run_due(now: datetime | None = None) -> list[str]:
                 continue
             state.last_run_at = now
             state.save(update_fields=["last_run_at"])
-            job.task.enqueue()
+            # Enqueued once the run time is committed: with a Redis queue, a rollback must not
+            # leave a task behind, nor a crash between the two a run forgotten.
+            transaction.on_commit(job.task.enqueue)
             enqueued.append(job.name)
     if enqueued:
         logger.info("scheduler enqueued: %s", ", ".join(enqueued))

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from channelhub.core.api import Input
+from channelhub.core.api import Id, Input, Paging
 from channelhub.partners import selectors, services
 from channelhub.partners.models import DistributorAccount
 
@@ -25,7 +25,7 @@ class ContactSchema(Input):
 class TerritorySchema(Schema):
     division: str | None = None
     division_name: str | None = None
-    sales_region: int | None = None
+    sales_region: Id | None = None
     sales_region_name: str | None = None
 
 
@@ -76,7 +76,7 @@ class DistributorDetail(DistributorListItem):
 
 
 class DistributorCreate(Input):
-    brand_id: int | None = None
+    brand_id: Id | None = None
     credit_code: str = Field(..., max_length=30)
     name: str = Field(..., max_length=200)
     registered_division: str = Field(..., max_length=6)
@@ -106,12 +106,12 @@ class DistributorUpdate(Input):
 
 
 @router.get("/distributors", response=list[DistributorListItem])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_distributors(
     request: HttpRequest,
-    brand_id: int | None = None,
+    brand_id: Id | None = None,
     region: str | None = None,
-    sales_region: int | None = None,
+    sales_region: Id | None = None,
     grade: str | None = None,
     status: str | None = None,
     q: str = "",
@@ -130,7 +130,7 @@ def list_distributors(
 
 
 @router.get("/distributors/{account_id}", response=DistributorDetail)
-def get_distributor(request: HttpRequest, account_id: int):
+def get_distributor(request: HttpRequest, account_id: Id):
     return selectors.get_distributor(request.actor, account_id)
 
 
@@ -143,7 +143,7 @@ def create_distributor(request: HttpRequest, payload: DistributorCreate):
 
 
 @router.patch("/distributors/{account_id}", response=DistributorDetail)
-def update_distributor(request: HttpRequest, account_id: int, payload: DistributorUpdate):
+def update_distributor(request: HttpRequest, account_id: Id, payload: DistributorUpdate):
     account = selectors.get_distributor(request.actor, account_id)
     changes = payload.dict(exclude_unset=True)
     if "contacts" in changes:

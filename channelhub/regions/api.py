@@ -2,9 +2,9 @@
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from channelhub.core.api import Input
+from channelhub.core.api import Id, Input, Paging
 from channelhub.core.errors import NotFound
 from channelhub.regions import selectors, services
 
@@ -38,7 +38,7 @@ class SalesRegionSchema(Schema):
 
 
 class SalesRegionCreate(Input):
-    brand_id: int | None = None
+    brand_id: Id | None = None
     code: str = Field(..., min_length=1, max_length=32, pattern=r"^[-a-zA-Z0-9_]+$")
     name: str = Field(..., min_length=1, max_length=100)
     description: str = ""
@@ -52,7 +52,7 @@ class SalesRegionUpdate(Input):
 
 
 @router.get("/regions/divisions", response=list[DivisionSchema])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def search_divisions(request: HttpRequest, q: str = "", level: int | None = None, parent: str | None = None):
     """Search China's divisions by name fragment or code prefix (GB/T 2260)."""
     return selectors.search_divisions(query=q, level=level, parent=parent)
@@ -74,13 +74,13 @@ def provinces(request: HttpRequest):
 
 
 @router.get("/sales-regions", response=list[SalesRegionSchema])
-@paginate(LimitOffsetPagination)
-def list_sales_regions(request: HttpRequest, brand_id: int | None = None):
+@paginate(Paging)
+def list_sales_regions(request: HttpRequest, brand_id: Id | None = None):
     return selectors.sales_regions_for(request.actor, brand_id=brand_id).prefetch_related("members")
 
 
 @router.get("/sales-regions/{region_id}", response=SalesRegionSchema)
-def get_sales_region(request: HttpRequest, region_id: int):
+def get_sales_region(request: HttpRequest, region_id: Id):
     return selectors.get_sales_region(request.actor, region_id)
 
 
@@ -91,14 +91,14 @@ def create_sales_region(request: HttpRequest, payload: SalesRegionCreate):
 
 
 @router.patch("/sales-regions/{region_id}", response=SalesRegionSchema)
-def update_sales_region(request: HttpRequest, region_id: int, payload: SalesRegionUpdate):
+def update_sales_region(request: HttpRequest, region_id: Id, payload: SalesRegionUpdate):
     region = selectors.get_sales_region(request.actor, region_id)
     region = services.update_sales_region(actor=request.actor, region=region, **payload.dict(exclude_unset=True))
     return region
 
 
 @router.delete("/sales-regions/{region_id}", response={204: None})
-def delete_sales_region(request: HttpRequest, region_id: int):
+def delete_sales_region(request: HttpRequest, region_id: Id):
     region = selectors.get_sales_region(request.actor, region_id)
     services.delete_sales_region(actor=request.actor, region=region)
     return 204, None

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from channelhub.core.api import Input
+from channelhub.core.api import Id, Input, Paging
 from channelhub.core.errors import NotFound
 from channelhub.tenancy import selectors, services
 
@@ -94,17 +94,24 @@ class AuditSchema(Schema):
 @router.post("/auth/token", auth=None, response={201: TokenOut})
 def issue_token(request: HttpRequest, payload: TokenIn):
     """Exchange a username and password for a bearer token (phones, scripts)."""
-    token, raw = services.issue_api_token(username=payload.username, password=payload.password, name=payload.name)
+    token, raw = services.issue_api_token(
+        username=payload.username,
+        password=payload.password,
+        name=payload.name,
+        client_ip=request.META.get("REMOTE_ADDR", ""),
+    )
     return 201, {"token": raw, "id": token.id}
 
 
 @router.get("/auth/tokens", response=list[TokenInfo])
+@paginate(Paging)
 def list_tokens(request: HttpRequest):
-    return list(selectors.api_tokens_for(request.actor)[:100])
+    """Your own tokens, newest first (revoked ones stay listed with their revocation time)."""
+    return selectors.api_tokens_for(request.actor)
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None})
-def revoke_token(request: HttpRequest, token_id: int):
+def revoke_token(request: HttpRequest, token_id: Id):
     services.revoke_api_token(actor=request.actor, token_id=token_id)
     return 204, None
 
@@ -131,18 +138,18 @@ def me(request: HttpRequest):
 
 
 @router.get("/brands", response=list[BrandSchema])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_brands(request: HttpRequest):
     return selectors.brands_for(request.actor)
 
 
 @router.get("/brands/{brand_id}", response=BrandSchema)
-def get_brand(request: HttpRequest, brand_id: int):
+def get_brand(request: HttpRequest, brand_id: Id):
     return selectors.get_brand(request.actor, brand_id)
 
 
 @router.get("/api-keys", response=list[ApiKeyOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_api_keys(request: HttpRequest):
     return selectors.api_keys_for(request.actor)
 
@@ -156,7 +163,7 @@ def create_api_key(request: HttpRequest, payload: ApiKeyIn):
 
 
 @router.delete("/api-keys/{key_id}", response={204: None})
-def revoke_api_key(request: HttpRequest, key_id: int):
+def revoke_api_key(request: HttpRequest, key_id: Id):
     key = selectors.api_keys_for(request.actor).filter(id=key_id).first()
     if key is None:
         raise NotFound("API key not found")
@@ -165,7 +172,7 @@ def revoke_api_key(request: HttpRequest, key_id: int):
 
 
 @router.get("/audit", response=list[AuditSchema])
-@paginate(LimitOffsetPagination)
-def audit_log(request: HttpRequest, brand_id: int | None = None, object_type: str = "", object_id: str = ""):
+@paginate(Paging)
+def audit_log(request: HttpRequest, brand_id: Id | None = None, object_type: str = "", object_id: str = ""):
     """Who changed what, when, in which brand: each changed field before and after."""
     return selectors.audit_for(request.actor, brand_id=brand_id, object_type=object_type, object_id=object_id)

@@ -19,7 +19,7 @@ class BrandScopedQuerySet(models.QuerySet):
         """One row the actor may see, or :class:`NotFound` (missing and not-yours look alike)."""
         try:
             return self.for_actor(actor).get(**lookup)
-        except (self.model.DoesNotExist, ValueError, TypeError):
+        except (self.model.DoesNotExist, ValueError, TypeError, OverflowError):
             raise NotFound(f"{self.model._meta.verbose_name} not found") from None
 
 

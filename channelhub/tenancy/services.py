@@ -82,17 +82,19 @@ def grant_membership(
     return membership
 
 
-def _failures_key(username: str) -> str:
-    return "login-failures:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+def _failures_key(username: str, client_ip: str) -> str:
+    who = f"{username.strip().lower()}|{client_ip}"
+    return "login-failures:" + hashlib.sha256(who.encode()).hexdigest()
 
 
-def check_password_attempt(*, username: str, password: str, request=None) -> User:
-    """The user for these credentials, refusing guesses once a name had too many failures.
+def check_password_attempt(*, username: str, password: str, client_ip: str = "", request=None) -> User:
+    """The user for these credentials, refusing guesses after too many failures.
 
-    Ten failed attempts lock that username for fifteen minutes, whatever the client's address,
-    so password guessing stays slow even from many machines. A success clears the count.
+    Ten failed attempts for a username from one address lock that pair for fifteen minutes, so
+    guessing stays slow while a stranger elsewhere cannot lock the real user out. A success
+    clears the count.
     """
-    key = _failures_key(username)
+    key = _failures_key(username, client_ip)
     if (cache.get(key) or 0) >= MAX_LOGIN_FAILURES:
         raise TooManyAttempts("too many failed sign-ins for this user; try again in 15 minutes", field="username")
     user = authenticate(request, username=username, password=password)
@@ -108,9 +110,9 @@ def check_password_attempt(*, username: str, password: str, request=None) -> Use
 
 
 @transaction.atomic
-def issue_api_token(*, username: str, password: str, name: str = "") -> tuple[ApiToken, str]:
+def issue_api_token(*, username: str, password: str, name: str = "", client_ip: str = "") -> tuple[ApiToken, str]:
     """Exchange a username and password for a bearer token; returns the row and the raw token."""
-    user = check_password_attempt(username=username, password=password)
+    user = check_password_attempt(username=username, password=password, client_ip=client_ip)
     raw, prefix = _new_secret(TOKEN_PREFIX)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, key_hash=hash_secret(raw))
     audit.record(actor=Actor(user=user, grants=()), action=AuditEntry.Action.LOGIN, obj=token, after={"token": prefix})

@@ -287,7 +287,12 @@ class SignInForm(AuthenticationForm):
         username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if username is not None and password:
             try:
-                self.user_cache = check_password_attempt(username=username, password=password, request=self.request)
+                self.user_cache = check_password_attempt(
+                    username=username,
+                    password=password,
+                    client_ip=self.request.META.get("REMOTE_ADDR", "") if self.request else "",
+                    request=self.request,
+                )
             except TooManyAttempts as exc:
                 raise forms.ValidationError(error_message(exc), code="too_many_attempts") from None
             except ValidationFailed:

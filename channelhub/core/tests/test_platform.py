@@ -32,16 +32,17 @@ def test_openapi_document_and_docs_are_served():
 
 
 @pytest.mark.django_db
-def test_scheduler_enqueues_due_jobs_once_per_interval():
+def test_scheduler_enqueues_due_jobs_once_per_interval(django_capture_on_commit_callbacks):
     from datetime import timedelta
 
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     now = timezone.now()
-    first = run_due(now)
-    again = run_due(now + timedelta(hours=1))
-    next_day = run_due(now + timedelta(days=1, seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = run_due(now)
+        again = run_due(now + timedelta(hours=1))
+        next_day = run_due(now + timedelta(days=1, seconds=1))
     assert "channelhub.core.tasks.prune_task_results" in first
     assert again == []
     assert next_day == first
@@ -94,3 +95,26 @@ def test_demo_builds_the_same_data_every_time():
             return rows
 
     assert build() == build() != []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/api/v1/no-such-thing", 404, "not_found"),
+        ("put", "/api/v1/distributors", 405, "method_not_allowed"),
+        ("get", "/api/v1/distributors/99999999999999999999", 422, "validation_error"),
+        ("get", "/api/v1/distributors?offset=999999999999999999999", 422, "validation_error"),
+        ("get", "/api/v1/distributors?sales_region=99999999999999999999", 422, "validation_error"),
+        ("get", "/api/v1/distributors?limit=100000", 422, "validation_error"),
+    ],
+)
+def test_every_api_error_has_the_json_shape(api, method, path, status, code):
+    from channelhub.testing import user_with_role
+
+    client = api(user_with_role("group_admin"))
+    response = getattr(client.client, method)(path, **client.headers)
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == code
+    assert set(response.json()) == {"code", "message", "field"}

@@ -104,9 +104,13 @@ class TestSalesRegions:
         assert response.status_code == 409
         assert admin.get(f"/sales-regions/{region_id}").status_code == 200
 
-    def test_only_admins_write_sales_regions(self, api, brand):
+    def test_only_admins_write_sales_regions(self, api, admin, brand):
+        region_id = admin.post("/sales-regions", {"code": "e", "name": "华东", "divisions": ["320000"]}).json()["id"]
         manager = api(user_with_role("region_manager", brand))
-        response = manager.post("/sales-regions", {"code": "e", "name": "华东", "divisions": ["320000"]})
-        assert response.status_code == 403
+        created = manager.post("/sales-regions", {"code": "w", "name": "华西", "divisions": ["510000"]})
+        renamed = manager.patch(f"/sales-regions/{region_id}", {"name": "改名", "divisions": ["330000"]})
+        deleted = manager.delete(f"/sales-regions/{region_id}")
+        assert (created.status_code, renamed.status_code, deleted.status_code) == (403, 403, 403)
         see_all_brands()
-        assert SalesRegion.objects.count() == 0
+        region = SalesRegion.objects.get()
+        assert (region.name, list(region.members.values_list("division_id", flat=True))) == ("华东", ["320000"])
