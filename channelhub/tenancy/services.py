@@ -51,6 +51,10 @@ def create_brand(
     return brand
 
 
+def _division_codes(membership: Membership) -> list[str]:
+    return sorted(membership.divisions.values_list("code", flat=True))
+
+
 @transaction.atomic
 def grant_membership(
     *, actor: Actor, user: User, brand_id: int | None, role: str, division_codes: list[str] | None = None
@@ -66,18 +70,20 @@ def grant_membership(
         if brand_id is None:
             raise ValidationFailed("a brand role needs a brand", field="brand_id")
         require_role(actor, brand_id, *STAFF_WRITERS)
-    membership, _ = Membership.objects.get_or_create(user=user, brand_id=brand_id, role=role)
-    if division_codes:
+    membership, created = Membership.objects.get_or_create(user=user, brand_id=brand_id, role=role)
+    before = None if created else {"user": user.pk, "role": role, "divisions": _division_codes(membership)}
+    if division_codes is not None:
         divisions = list(Division.objects.filter(code__in=division_codes))
         if len(divisions) != len(set(division_codes)):
             raise ValidationFailed("unknown division code in region limit", field="divisions")
         membership.divisions.set(divisions)
     audit.record(
         actor=actor,
-        action=AuditEntry.Action.CREATE,
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
         obj=membership,
         brand_id=brand_id,
-        after={"user": user.pk, "role": role, "divisions": sorted(division_codes or [])},
+        before=before,
+        after={"user": user.pk, "role": role, "divisions": _division_codes(membership)},
     )
     return membership
 

@@ -150,3 +150,19 @@ def test_only_group_admins_grant_group_roles_and_create_brands():
     assert not Membership.objects.filter(user=target).exists()
     admin = Actor.for_user(user_with_role("group_admin"))
     assert create_brand(actor=admin, group=GroupFactory(), code="new", name="新品牌").code == "new"
+
+
+def test_granting_again_records_the_change_of_region_limit():
+    from channelhub.tenancy.actor import Actor
+    from channelhub.tenancy.services import grant_membership
+    from channelhub.testing import UserFactory
+
+    brand = BrandFactory()
+    admin = Actor.for_user(user_with_role("brand_admin", brand))
+    manager = UserFactory()
+    grant_membership(actor=admin, user=manager, brand_id=brand.id, role="region_manager", division_codes=["320000"])
+    grant_membership(actor=admin, user=manager, brand_id=brand.id, role="region_manager", division_codes=["330000"])
+    see_all_brands()
+    entries = list(AuditEntry.objects.filter(object_type="tenancy.membership").order_by("id"))
+    assert [e.action for e in entries] == ["create", "update"]
+    assert entries[1].changes == {"divisions": [["320000"], ["330000"]]}
