@@ -160,6 +160,7 @@ def test_granting_again_records_the_change_of_region_limit():
     brand = BrandFactory()
     admin = Actor.for_user(user_with_role("brand_admin", brand))
     manager = UserFactory()
+    see_all_brands()  # no request here to set the brand scope
     grant_membership(actor=admin, user=manager, brand_id=brand.id, role="region_manager", division_codes=["320000"])
     grant_membership(actor=admin, user=manager, brand_id=brand.id, role="region_manager", division_codes=["330000"])
     see_all_brands()
