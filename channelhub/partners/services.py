@@ -156,6 +156,14 @@ def _set_contacts(account: DistributorAccount, contacts: list[ContactInput]) -> 
     )
 
 
+def _duplicate_account() -> Conflict:
+    return Conflict("this company already has an account in this brand", code="duplicate_account", field="credit_code")
+
+
+def _code_taken(code: str) -> Conflict:
+    return Conflict(f"distributor code {code!r} is already used in this brand", field="code")
+
+
 def _contacts_snapshot(account: DistributorAccount) -> dict[str, list[str]]:
     rows = account.contacts.order_by("id").values_list("name", "title", "phone", "email", "is_primary")
     return {"contacts": [" / ".join([*(v for v in row[:4] if v), *(["primary"] if row[4] else [])]) for row in rows]}
@@ -225,12 +233,10 @@ def create_distributor(
                 actor=actor, action=AuditEntry.Action.CREATE, obj=party, after=audit.snapshot(party, PARTY_FIELDS)
             )
     if DistributorAccount.objects.filter(brand_id=brand_id, party=party).exists():
-        raise Conflict(
-            "this company already has an account in this brand", code="duplicate_account", field="credit_code"
-        )
+        raise _duplicate_account()
     given_code = (code or "").strip()
     if given_code and DistributorAccount.objects.filter(brand_id=brand_id, code=given_code).exists():
-        raise Conflict(f"distributor code {given_code!r} is already used in this brand", field="code")
+        raise _code_taken(given_code)
     # An automatic code may be taken by a concurrent create between choosing and inserting: retry.
     for _attempt in range(5):
         code = given_code or _next_code(brand_id)
@@ -249,11 +255,9 @@ def create_distributor(
             break
         except IntegrityError:
             if DistributorAccount.objects.filter(brand_id=brand_id, party=party).exists():
-                raise Conflict(
-                    "this company already has an account in this brand", code="duplicate_account", field="credit_code"
-                ) from None
+                raise _duplicate_account() from None
             if given_code:
-                raise Conflict(f"distributor code {code!r} is already used in this brand", field="code") from None
+                raise _code_taken(code) from None
     else:
         raise Conflict("could not allocate a distributor code; please retry", field="code")
     DistributorParty.objects.filter(pk=party.pk).update(account_count=F("account_count") + 1)
@@ -322,7 +326,7 @@ def update_distributor(
         if not code:
             raise ValidationFailed("code cannot be empty", field="code")
         if DistributorAccount.objects.filter(brand_id=account.brand_id, code=code).exclude(pk=account.pk).exists():
-            raise Conflict(f"distributor code {code!r} is already used in this brand", field="code")
+            raise _code_taken(code)
         account.code = code
     if "territory_divisions" in changes or "territory_sales_regions" in changes:
         current = _territory_snapshot(account)
@@ -341,7 +345,7 @@ def update_distributor(
         with transaction.atomic():
             account.save()
     except IntegrityError:  # a concurrent change took the same code
-        raise Conflict(f"distributor code {account.code!r} is already used in this brand", field="code") from None
+        raise _code_taken(account.code) from None
     party_changes = _real_party_changes(account.party, changes)
     if party_changes:
         _update_party(actor=actor, account=account, changes=party_changes)
