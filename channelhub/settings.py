@@ -63,7 +63,9 @@ INSTALLED_APPS = [
     "channelhub.core",
     "channelhub.tenancy",
     "channelhub.regions",
+    "channelhub.rules",
     "channelhub.partners",
+    "channelhub.workflow",
     "channelhub.demo",
     "channelhub.web",
 ]

@@ -5,10 +5,12 @@ from channelhub.core.views import healthz, readyz
 from channelhub.partners.api import router as partners_router
 from channelhub.regions.api import router as regions_router
 from channelhub.tenancy.api import router as tenancy_router
+from channelhub.workflow.api import router as workflow_router
 
 api.add_router("", tenancy_router)
 api.add_router("", regions_router)
 api.add_router("", partners_router)
+api.add_router("", workflow_router)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,0 +1,247 @@
+"""The only place that touches SpiffWorkflow: parsing, validation, running and (de)serializing.
+
+Every expression the engine meets (gateway conditions, script tasks, timer values, DMN cells)
+goes through the project's formula sandbox instead of Python's ``eval``/``exec``: an uploaded
+process can compute with its data but cannot reach Python.
+"""
+
+from collections import ChainMap
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, ScriptTask, UserTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from channelhub.rules import formula
+from channelhub.tenancy.models import Role
+
+MAX_BPMN_BYTES = 1_000_000
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates with the formula sandbox; task data are the names an expression may read.
+
+    DMN passes its input value through ``external_context`` (``dmninputexpr``), so it is merged
+    into the names. Timers expect ISO text, so durations and moments are given to them as such.
+    """
+
+    def evaluate(self, expression, context, external_context=None):
+        value = formula.evaluate(expression, {**context, **(external_context or {})})
+        if isinstance(value, timedelta):
+            return f"P{value.days}DT{value.seconds}S"
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return value
+
+    def execute(self, script, context, external_context=None):
+        formula.execute(script, ChainMap(context, external_context or {}))
+        return True
+
+    def call_service(self, context, **kwargs):
+        raise formula.FormulaError("service calls are made by service steps, not by scripts")
+
+
+# ``validate`` stays SpiffWorkflow's syntax check: DMN relies on its SyntaxError to tell a bare
+# value from a comparison. Safety comes from evaluation, which only the sandbox does.
+SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
+
+
+def _registry():
+    """Spiff's converters plus the values formulas produce: Decimal money and dates."""
+    registry = BpmnWorkflowSerializer.configure()
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    return registry
+
+
+SERIALIZER = BpmnWorkflowSerializer(registry=_registry())
+
+
+@dataclass(frozen=True)
+class HumanStep:
+    """A user task the engine is waiting on."""
+
+    engine_task_id: UUID
+    step: str
+    name: str
+    role: str
+
+
+class DefinitionInvalid(formula.FormulaError):
+    """Publishing refused: ``problems`` lists every error in words."""
+
+    code = "invalid_process"
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems), field="bpmn_xml")
+        self.problems = problems
+
+
+def _parse(bpmn_xml: str):
+    if len(bpmn_xml.encode()) > MAX_BPMN_BYTES:
+        raise DefinitionInvalid(["the BPMN document is larger than 1 MB"])
+    parser = BpmnParser()
+    try:
+        parser.add_bpmn_xml(_xml(bpmn_xml))
+        ids = parser.get_process_ids()
+        if len(ids) != 1:
+            raise DefinitionInvalid([f"the document must hold exactly one process, not {len(ids)}"])
+        return ids[0], parser.get_spec(ids[0])
+    except ValidationException as exc:
+        where = f" at {exc.tag} '{exc.id}'" if getattr(exc, "id", "") else ""
+        raise DefinitionInvalid([f"invalid BPMN{where}: {exc}"]) from None
+    except (SpiffWorkflowException, ValueError, SyntaxError) as exc:  # lxml and parser errors
+        raise DefinitionInvalid([f"invalid BPMN: {exc}"]) from None
+
+
+def _xml(bpmn_xml: str):
+    """The document as a tree, refusing DTDs and entities (no XXE, no entity bombs)."""
+    if "<!DOCTYPE" in bpmn_xml or "<!ENTITY" in bpmn_xml:
+        raise DefinitionInvalid(["DOCTYPE and ENTITY declarations are not allowed in BPMN"])
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    return etree.fromstring(bpmn_xml.encode(), parser=parser)
+
+
+FLOW_NODES = (
+    "task",
+    "userTask",
+    "scriptTask",
+    "serviceTask",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "endEvent",
+    "callActivity",
+    "subProcess",
+    "manualTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "eventBasedGateway",
+)
+
+
+def _unreachable(bpmn_xml: str, spec) -> list[str]:
+    """Flow nodes in the document that the engine never parsed because no path leads to them."""
+    tree = _xml(bpmn_xml)
+    parsed = {getattr(t, "bpmn_id", None) for t in spec.task_specs.values()}
+    found = []
+    for tag in FLOW_NODES:
+        for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
+            if node.get("id") not in parsed:
+                found.append(f"step '{node.get('name') or node.get('id')}' can never be reached from the start")
+    return found
+
+
+def _label(spec) -> str:
+    return f"'{spec.bpmn_name or spec.bpmn_id or spec.name}'"
+
+
+def validate(bpmn_xml: str) -> tuple[str, list[str]]:
+    """The executable process id and the problems that would stop it from running well."""
+    process_id, spec = _parse(bpmn_xml)
+    problems = _unreachable(bpmn_xml, spec)
+    roles = set(Role.values) - {Role.DISTRIBUTOR_USER}
+    reachable, frontier = set(), [spec.start]
+    while frontier:
+        task_spec = frontier.pop()
+        if task_spec.name not in reachable:
+            reachable.add(task_spec.name)
+            frontier.extend(task_spec.outputs)
+    for task_spec in spec.task_specs.values():
+        if getattr(task_spec, "bpmn_id", None) is None:
+            continue  # the engine's own bookkeeping steps
+        if task_spec.name not in reachable:
+            problems.append(f"step {_label(task_spec)} can never be reached from the start")
+        if isinstance(task_spec, UserTask) and task_spec.lane not in roles:
+            lane = task_spec.lane or "no lane"
+            problems.append(
+                f"user task {_label(task_spec)} is in {lane!r}; put it in a lane named after a role "
+                f"({', '.join(sorted(roles))})"
+            )
+        if isinstance(task_spec, ExclusiveGateway):
+            conditional = [c for c, _ in task_spec.cond_task_specs if c is not None]
+            if conditional and task_spec.default_task_spec is None:
+                problems.append(f"gateway {_label(task_spec)} has conditions but no default path")
+            for condition in conditional:
+                problems += _expression_problems(condition.args[0], f"condition on gateway {_label(task_spec)}")
+        if isinstance(task_spec, ScriptTask):
+            problems += _expression_problems(task_spec.script, f"script of {_label(task_spec)}", script=True)
+    return process_id, problems
+
+
+def _expression_problems(text: str, where: str, *, script: bool = False) -> list[str]:
+    try:
+        if script:
+            formula.check_script(text)
+        else:
+            formula.check(text)
+    except formula.FormulaError as exc:
+        return [f"{where}: {exc.message}"]
+    return []
+
+
+@lru_cache(maxsize=256)
+def _spec(bpmn_xml: str):
+    return _parse(bpmn_xml)[1]
+
+
+def start(bpmn_xml: str, data: dict[str, Any]) -> BpmnWorkflow:
+    """A new workflow with ``data`` as the business data every step can read, run until it waits."""
+    workflow = BpmnWorkflow(_spec(bpmn_xml), script_engine=SCRIPT_ENGINE)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    workflow.do_engine_steps()
+    return workflow
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    return SERIALIZER.serialize_json(workflow)
+
+
+def load(state: str) -> BpmnWorkflow:
+    workflow = SERIALIZER.deserialize_json(state)
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow
+
+
+def waiting_steps(workflow: BpmnWorkflow) -> list[HumanStep]:
+    return [
+        HumanStep(
+            task.id,
+            task.task_spec.bpmn_id,
+            task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            task.task_spec.lane or "",
+        )
+        for task in workflow.get_tasks(state=TaskState.READY)
+        if isinstance(task.task_spec, UserTask)
+    ]
+
+
+def complete(workflow: BpmnWorkflow, engine_task_id: UUID, data: dict[str, Any]) -> None:
+    """Finish a waiting user task with ``data`` (the decision and form) and run on until it waits."""
+    task = workflow.get_task_from_id(engine_task_id)
+    if task is None or task.state != TaskState.READY:
+        raise formula.FormulaError("this step is no longer waiting", code="task_not_waiting")
+    task.data.update(data)
+    task.run()
+    workflow.do_engine_steps()
+
+
+def final_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    return dict(workflow.data)

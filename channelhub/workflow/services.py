@@ -1,0 +1,277 @@
+"""Writes of the workflow module: definitions, starting processes, acting on tasks.
+
+Other modules start processes and learn their outcome only through these functions
+(``start_process`` and the ``workflow.instance_finished`` event); none touches the engine.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from channelhub.core import audit
+from channelhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from channelhub.core.events import emit
+from channelhub.core.models import AuditEntry
+from channelhub.regions.selectors import overlapping_division_codes
+from channelhub.rules.formula import FormulaError
+from channelhub.tenancy.actor import Actor
+from channelhub.tenancy.models import Membership, Role, User
+from channelhub.tenancy.permissions import require_brand, require_role
+from channelhub.workflow import engine
+from channelhub.workflow.models import ProcessDefinition, ProcessInstance, TaskCandidate, WorkTask
+
+DEFINITION_ADMINS = (Role.BRAND_ADMIN, Role.GROUP_ADMIN)
+
+
+@transaction.atomic
+def save_draft(*, actor: Actor, brand_id: int | None, key: str, name: str, bpmn_xml: str) -> ProcessDefinition:
+    """Create or replace the draft of a process key; drafts are checked only when published."""
+    brand_id = require_brand(actor, brand_id)
+    require_role(actor, brand_id, *DEFINITION_ADMINS)
+    if not bpmn_xml.strip():
+        raise ValidationFailed("the BPMN document is empty", field="bpmn_xml")
+    draft = (
+        ProcessDefinition.objects.select_for_update()
+        .filter(brand_id=brand_id, key=key, status=ProcessDefinition.Status.DRAFT)
+        .first()
+    )
+    before = audit.snapshot(draft, ["name", "bpmn_xml"]) if draft else None
+    if draft is None:
+        draft = ProcessDefinition(brand_id=brand_id, key=key)
+    draft.name, draft.bpmn_xml = name, bpmn_xml
+    draft.save()
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE if before else AuditEntry.Action.CREATE,
+        obj=draft,
+        brand_id=brand_id,
+        before=before,
+        after=audit.snapshot(draft, ["name", "bpmn_xml"]),
+    )
+    return draft
+
+
+@transaction.atomic
+def publish_definition(*, actor: Actor, definition: ProcessDefinition) -> ProcessDefinition:
+    """Freeze a draft as the key's next version after validating it; every problem is named."""
+    require_role(actor, definition.brand_id, *DEFINITION_ADMINS)
+    definition = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
+    if definition.status != ProcessDefinition.Status.DRAFT:
+        raise Conflict("only a draft can be published", field="status")
+    process_id, problems = engine.validate(definition.bpmn_xml)
+    if problems:
+        raise engine.DefinitionInvalid(problems)
+    versions = ProcessDefinition.objects.select_for_update().filter(brand_id=definition.brand_id, key=definition.key)
+    definition.version = (versions.aggregate(v=Max("version"))["v"] or 0) + 1
+    definition.status = ProcessDefinition.Status.PUBLISHED
+    definition.process_id = process_id
+    definition.published_at = timezone.now()
+    definition.published_by = actor.user
+    definition.save()
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=definition,
+        brand_id=definition.brand_id,
+        before={"status": "draft", "version": None},
+        after={"status": "published", "version": definition.version},
+    )
+    return definition
+
+
+@transaction.atomic
+def start_process(
+    *,
+    actor: Actor,
+    brand_id: int,
+    key: str,
+    subject_type: str,
+    subject_id: str | int,
+    subject_label: str = "",
+    subject_divisions: list[str] | None = None,
+    data: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Start the newest published version of ``key`` about one business object."""
+    if brand_id not in actor.brand_ids:
+        raise NotFound("brand not found", field="brand_id")
+    definition = (
+        ProcessDefinition.objects.filter(brand_id=brand_id, key=key, status=ProcessDefinition.Status.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+    if definition is None:
+        raise ValidationFailed(f"no published process for {key!r} in this brand", code="no_process", field="key")
+    instance = ProcessInstance(
+        brand_id=brand_id,
+        definition=definition,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        subject_label=subject_label[:200],
+        subject_divisions=sorted(subject_divisions or []),
+        started_by=actor.user,
+    )
+    try:
+        workflow = engine.start(definition.bpmn_xml, dict(data or {}))
+    except (FormulaError, SpiffWorkflowException) as exc:
+        raise ValidationFailed(f"the process could not start: {_reason(exc)}", code="process_failed") from None
+    _advance(instance, workflow)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=instance,
+        brand_id=brand_id,
+        after={"process": key, "version": definition.version, "subject": f"{subject_type}:{subject_id}"},
+    )
+    return instance
+
+
+def act_on_task(
+    *,
+    actor: Actor,
+    task: WorkTask,
+    decision: str,
+    comment: str = "",
+    form_data: dict[str, Any] | None = None,
+) -> WorkTask:
+    """Approve or reject an open task; the process runs on to its next waiting step or its end.
+
+    The instance row is locked first, so of two approvers acting at once exactly one wins and
+    the other is told the task was already decided. A failing condition leaves the instance as
+    it was and the task open, and marks the instance as an incident that admins see.
+    """
+    if decision not in WorkTask.Decision.values:
+        raise ValidationFailed(f"decision must be one of {', '.join(WorkTask.Decision.values)}", field="decision")
+    with transaction.atomic():
+        instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
+        task = WorkTask.objects.get(pk=task.pk)
+        if task.status != WorkTask.Status.OPEN:
+            raise Conflict("this task has already been decided", code="task_closed")
+        if not _may_act(actor, task):
+            raise Forbidden("this task is not assigned to you", code="not_assignee")
+        workflow = engine.load(instance.state)
+        data = {**(form_data or {}), "decision": decision, "last_comment": comment}
+        try:
+            engine.complete(workflow, task.engine_task_id, data)
+        except (FormulaError, SpiffWorkflowException) as exc:
+            incident = _reason(exc)
+            # The engine state in the database is untouched: the step can be retried.
+            ProcessInstance.objects.filter(pk=instance.pk).update(
+                status=ProcessInstance.Status.INCIDENT, incident=incident[:2000]
+            )
+        else:
+            task.status, task.decision, task.comment = WorkTask.Status.DONE, decision, comment
+            task.form_data = form_data or {}
+            task.completed_at, task.completed_by = timezone.now(), actor.user
+            task.save()
+            instance.status = ProcessInstance.Status.RUNNING
+            _advance(instance, workflow)
+            audit.record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=task,
+                brand_id=task.brand_id,
+                before={"status": "open"},
+                after={"status": "done", "decision": decision, "comment": comment},
+            )
+            return task
+    # raised after the incident is committed, so the refusal does not undo the record of it
+    raise ValidationFailed(f"the process could not go on: {incident}", code="incident")
+
+
+@transaction.atomic
+def delegate_task(*, actor: Actor, task: WorkTask, to_user: User, comment: str = "") -> WorkTask:
+    """Hand an open task to a colleague (转办) who holds the task's role in the brand."""
+    instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
+    task = WorkTask.objects.get(pk=task.pk)
+    if task.status != WorkTask.Status.OPEN:
+        raise Conflict("this task has already been decided", code="task_closed")
+    if not _may_act(actor, task) and not actor.has_role(task.brand_id, *DEFINITION_ADMINS):
+        raise Forbidden("this task is not assigned to you", code="not_assignee")
+    if not Membership.objects.filter(user=to_user, brand_id=task.brand_id, role=task.role).exists():
+        raise ValidationFailed("the colleague does not hold this step's role in the brand", field="to_user")
+    before = {"assignee": task.assignee_id}
+    task.assignee = to_user
+    task.save(update_fields=["assignee"])
+    TaskCandidate.objects.filter(task=task).delete()
+    TaskCandidate.objects.create(brand_id=task.brand_id, task=task, user=to_user)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=task,
+        brand_id=task.brand_id,
+        before=before,
+        after={"assignee": to_user.pk, "comment": comment},
+    )
+    emit("workflow.task_assigned", {"task_id": task.pk, "user_ids": [to_user.pk], "instance_id": instance.pk})
+    return task
+
+
+def _may_act(actor: Actor, task: WorkTask) -> bool:
+    if actor.user is None:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == actor.user.pk
+    return TaskCandidate.objects.filter(task=task, user=actor.user).exists()
+
+
+def _candidates(instance: ProcessInstance, role: str) -> list[int]:
+    """Users holding ``role`` in the brand whose regions (if limited) overlap the subject's."""
+    memberships = Membership.objects.filter(brand_id=instance.brand_id, role=role, user__is_active=True)
+    if instance.subject_divisions:
+        around = overlapping_division_codes(frozenset(instance.subject_divisions))
+        memberships = memberships.filter(Q(divisions__isnull=True) | Q(divisions__code__in=around))
+    return sorted(set(memberships.values_list("user_id", flat=True)))
+
+
+def _advance(instance: ProcessInstance, workflow) -> None:
+    """Store the engine state, open rows for newly waiting steps and close the instance if done."""
+    instance.state = engine.dump(workflow)
+    if workflow.is_completed():
+        final = engine.final_data(workflow)
+        rejected = final.get("outcome") == "rejected" or final.get("decision") == WorkTask.Decision.REJECT
+        instance.status = ProcessInstance.Status.REJECTED if rejected else ProcessInstance.Status.APPROVED
+        instance.ended_at = timezone.now()
+    instance.incident = ""
+    instance.save()
+    known = set(WorkTask.objects.filter(instance=instance).values_list("engine_task_id", flat=True))
+    for step in engine.waiting_steps(workflow):
+        if step.engine_task_id in known:
+            continue
+        task = WorkTask.objects.create(
+            brand_id=instance.brand_id,
+            instance=instance,
+            engine_task_id=step.engine_task_id,
+            step=step.step,
+            name=step.name,
+            role=step.role,
+        )
+        users = _candidates(instance, step.role)
+        TaskCandidate.objects.bulk_create(
+            TaskCandidate(brand_id=instance.brand_id, task=task, user_id=u) for u in users
+        )
+        emit("workflow.task_assigned", {"task_id": task.pk, "user_ids": users, "instance_id": instance.pk})
+    if instance.status != ProcessInstance.Status.RUNNING:
+        WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).update(status=WorkTask.Status.CANCELLED)
+        emit(
+            "workflow.instance_finished",
+            {
+                "instance_id": instance.pk,
+                "brand_id": instance.brand_id,
+                "process": instance.definition.key,
+                "subject_type": instance.subject_type,
+                "subject_id": instance.subject_id,
+                "status": instance.status,
+            },
+        )
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, in words: the engine wraps the sandbox's own message, so unwrap it."""
+    cause = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    text = getattr(exc, "message", None) or str(exc)
+    if cause is not None and cause is not exc:
+        text = f"{text.rstrip('. ')}: {getattr(cause, 'message', None) or cause}"
+    return text
