@@ -20,6 +20,11 @@ def subscribe(name: str, handler: Callable[[dict[str, Any]], None]) -> None:
         _handlers[name].append(handler)
 
 
+def unsubscribe(name: str, handler: Callable[[dict[str, Any]], None]) -> None:
+    if handler in _handlers.get(name, ()):
+        _handlers[name].remove(handler)
+
+
 def emit(name: str, payload: dict[str, Any], *, using: str | None = None) -> None:
     """Queue ``name`` with ``payload`` for every subscriber, delivered after commit."""
 

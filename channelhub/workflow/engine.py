@@ -19,7 +19,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, ScriptTask, UserTask
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ExclusiveGateway, ScriptTask, UserTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -241,6 +242,42 @@ def complete(workflow: BpmnWorkflow, engine_task_id: UUID, data: dict[str, Any])
     task.data.update(data)
     task.run()
     workflow.do_engine_steps()
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    """A boundary timer that went off: a reminder (non-interrupting) or an escalation."""
+
+    name: str
+    interrupting: bool
+    attached_task_id: UUID | None
+
+
+def refresh(workflow: BpmnWorkflow) -> list[FiredTimer]:
+    """Let due timers fire and run on; returns the boundary timers that fired now."""
+    before = {task.id for task in workflow.get_tasks(state=TaskState.COMPLETED)}
+    workflow.refresh_timers()
+    workflow.do_engine_steps()
+    fired = []
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        spec = task.task_spec
+        if task.id in before or not isinstance(spec, BoundaryEvent):
+            continue
+        if not isinstance(spec.event_definition, TimerEventDefinition):
+            continue
+        attached = next((t.id for t in task.parent.children if isinstance(t.task_spec, UserTask)), None)
+        fired.append(FiredTimer(spec.bpmn_name or spec.bpmn_id, bool(spec.cancel_activity), attached))
+    return fired
+
+
+def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+    """When the earliest waiting timer is due (the scheduler looks at the instance then)."""
+    moments = [
+        TimerEventDefinition.get_datetime(event.value)
+        for event in workflow.waiting_events()
+        if event.event_type.endswith("TimerEventDefinition") and isinstance(event.value, str)
+    ]
+    return min(moments, default=None)
 
 
 def final_data(workflow: BpmnWorkflow) -> dict[str, Any]:

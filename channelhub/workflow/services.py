@@ -20,6 +20,7 @@ from channelhub.rules.formula import FormulaError
 from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import Membership, Role, User
 from channelhub.tenancy.permissions import require_brand, require_role
+from channelhub.tenancy.rls import set_brand_scope
 from channelhub.workflow import engine
 from channelhub.workflow.models import ProcessDefinition, ProcessInstance, TaskCandidate, WorkTask
 
@@ -226,9 +227,59 @@ def _candidates(instance: ProcessInstance, role: str) -> list[int]:
     return sorted(set(memberships.values_list("user_id", flat=True)))
 
 
+def sweep_timers(*, now=None, batch: int = 1000) -> int:
+    """Fire due reminders and escalations of waiting instances (the scheduler calls this).
+
+    Each instance is handled in its own transaction with its row locked (``skip_locked``), so a
+    second sweeper or an approver acting at that moment is never blocked nor doubled.
+    Returns how many instances were looked at.
+    """
+    now = now or timezone.now()
+    system = Actor.system("scheduler")
+    with transaction.atomic():
+        set_brand_scope(system.brand_ids)
+        due = list(
+            ProcessInstance.objects.filter(status=ProcessInstance.Status.RUNNING, next_timer_at__lte=now)
+            .order_by("next_timer_at")
+            .values_list("id", flat=True)[:batch]
+        )
+    for instance_id in due:
+        with transaction.atomic():
+            set_brand_scope(system.brand_ids)
+            instance = (
+                ProcessInstance.objects.select_for_update(skip_locked=True)
+                .filter(pk=instance_id, status=ProcessInstance.Status.RUNNING, next_timer_at__lte=now)
+                .first()
+            )
+            if instance is None:
+                continue
+            workflow = engine.load(instance.state)
+            try:
+                fired = engine.refresh(workflow)
+            except (FormulaError, SpiffWorkflowException) as exc:
+                ProcessInstance.objects.filter(pk=instance.pk).update(
+                    status=ProcessInstance.Status.INCIDENT, incident=_reason(exc)[:2000], next_timer_at=None
+                )
+                continue
+            _tell_about_timers(instance, fired)
+            _advance(instance, workflow)
+    return len(due)
+
+
+def _tell_about_timers(instance: ProcessInstance, fired: list[engine.FiredTimer]) -> None:
+    for timer in fired:
+        task = WorkTask.objects.filter(instance=instance, engine_task_id=timer.attached_task_id).first()
+        if task is None:
+            continue
+        users = [task.assignee_id] if task.assignee_id else list(task.candidate_rows.values_list("user_id", flat=True))
+        event = "workflow.task_escalated" if timer.interrupting else "workflow.task_reminder"
+        emit(event, {"task_id": task.pk, "user_ids": users, "instance_id": instance.pk, "timer": timer.name})
+
+
 def _advance(instance: ProcessInstance, workflow) -> None:
     """Store the engine state, open rows for newly waiting steps and close the instance if done."""
     instance.state = engine.dump(workflow)
+    instance.next_timer_at = engine.next_timer_at(workflow)
     if workflow.is_completed():
         final = engine.final_data(workflow)
         rejected = final.get("outcome") == "rejected" or final.get("decision") == WorkTask.Decision.REJECT
@@ -236,8 +287,13 @@ def _advance(instance: ProcessInstance, workflow) -> None:
         instance.ended_at = timezone.now()
     instance.incident = ""
     instance.save()
+    waiting = engine.waiting_steps(workflow)
+    # steps the engine no longer waits on (an escalation timer interrupted them) are closed
+    WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).exclude(
+        engine_task_id__in=[step.engine_task_id for step in waiting]
+    ).update(status=WorkTask.Status.CANCELLED, completed_at=timezone.now())
     known = set(WorkTask.objects.filter(instance=instance).values_list("engine_task_id", flat=True))
-    for step in engine.waiting_steps(workflow):
+    for step in waiting:
         if step.engine_task_id in known:
             continue
         task = WorkTask.objects.create(

@@ -38,15 +38,18 @@ def test_scheduler_enqueues_due_jobs_once_per_interval(django_capture_on_commit_
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    prune, sweep = "channelhub.core.tasks.prune_task_results", "channelhub.workflow.tasks.sweep_workflow_timers"
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
         first = run_due(now)
-        again = run_due(now + timedelta(hours=1))
+        soon = run_due(now + timedelta(seconds=30))
+        hour = run_due(now + timedelta(hours=1))
         next_day = run_due(now + timedelta(days=1, seconds=1))
-    assert "channelhub.core.tasks.prune_task_results" in first
-    assert again == []
-    assert next_day == first
-    assert DBTaskResult.objects.count() == 2 * len(first)
+    assert {prune, sweep} <= set(first)
+    assert soon == []
+    assert hour == [sweep]  # every minute
+    assert set(next_day) == set(first)  # the daily one too
+    assert DBTaskResult.objects.count() == len(first) + 1 + len(next_day)
     assert ScheduleState.objects.count() == len(first)
 
 

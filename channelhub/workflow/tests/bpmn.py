@@ -61,3 +61,30 @@ def unknown_role_and_no_default() -> str:
 </bpmn:definitions>
 """
     )
+
+
+def with_timers(remind: str = '"PT24H"', escalate: str = '"PT72H"') -> str:
+    """Review by the region manager; remind after 24 h; after 72 h the brand admin takes over."""
+    return (
+        HEAD
+        + f"""  <bpmn:process id="timed" isExecutable="true">
+    <bpmn:laneSet id="lanes">
+      <bpmn:lane id="lane_rm" name="region_manager"><bpmn:flowNodeRef>review</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="lane_admin" name="brand_admin"><bpmn:flowNodeRef>boss</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review"/>
+    <bpmn:userTask id="review" name="区域经理审核"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:boundaryEvent id="remind" name="24小时提醒" attachedToRef="review" cancelActivity="false"><bpmn:outgoing>f3</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>{remind}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+    <bpmn:boundaryEvent id="escalate" name="72小时升级" attachedToRef="review"><bpmn:outgoing>f4</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>{escalate}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="remind" targetRef="reminded"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="escalate" targetRef="boss"/>
+    <bpmn:userTask id="boss" name="上级审批"><bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="f5" sourceRef="boss" targetRef="end"/>
+    <bpmn:endEvent id="reminded"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+    )
