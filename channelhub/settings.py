@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "channelhub.rules",
     "channelhub.partners",
     "channelhub.workflow",
+    "channelhub.messaging",
     "channelhub.demo",
     "channelhub.web",
 ]

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from channelhub.core.api import api
 from channelhub.core.views import healthz, readyz
+from channelhub.messaging.api import router as messaging_router
 from channelhub.partners.api import router as partners_router
 from channelhub.regions.api import router as regions_router
 from channelhub.tenancy.api import router as tenancy_router
@@ -11,6 +12,7 @@ api.add_router("", tenancy_router)
 api.add_router("", regions_router)
 api.add_router("", partners_router)
 api.add_router("", workflow_router)
+api.add_router("", messaging_router)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

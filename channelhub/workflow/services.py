@@ -185,7 +185,7 @@ def act_on_task(
 @transaction.atomic
 def delegate_task(*, actor: Actor, task: WorkTask, to_user: User, comment: str = "") -> WorkTask:
     """Hand an open task to a colleague (转办) who holds the task's role in the brand."""
-    instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
+    ProcessInstance.objects.select_for_update().get(pk=task.instance_id)  # one change at a time
     task = WorkTask.objects.get(pk=task.pk)
     if task.status != WorkTask.Status.OPEN:
         raise Conflict("this task has already been decided", code="task_closed")
@@ -206,7 +206,7 @@ def delegate_task(*, actor: Actor, task: WorkTask, to_user: User, comment: str =
         before=before,
         after={"assignee": to_user.pk, "comment": comment},
     )
-    emit("workflow.task_assigned", {"task_id": task.pk, "user_ids": [to_user.pk], "instance_id": instance.pk})
+    emit("workflow.task_assigned", _task_event(task, [to_user.pk]))
     return task
 
 
@@ -266,6 +266,16 @@ def sweep_timers(*, now=None, batch: int = 1000) -> int:
     return len(due)
 
 
+def _task_event(task: WorkTask, user_ids: list[int]) -> dict:
+    return {
+        "task_id": task.pk,
+        "task_name": task.name,
+        "brand_id": task.brand_id,
+        "instance_id": task.instance_id,
+        "user_ids": user_ids,
+    }
+
+
 def _tell_about_timers(instance: ProcessInstance, fired: list[engine.FiredTimer]) -> None:
     for timer in fired:
         task = WorkTask.objects.filter(instance=instance, engine_task_id=timer.attached_task_id).first()
@@ -273,7 +283,7 @@ def _tell_about_timers(instance: ProcessInstance, fired: list[engine.FiredTimer]
             continue
         users = [task.assignee_id] if task.assignee_id else list(task.candidate_rows.values_list("user_id", flat=True))
         event = "workflow.task_escalated" if timer.interrupting else "workflow.task_reminder"
-        emit(event, {"task_id": task.pk, "user_ids": users, "instance_id": instance.pk, "timer": timer.name})
+        emit(event, {**_task_event(task, users), "timer": timer.name})
 
 
 def _advance(instance: ProcessInstance, workflow) -> None:
@@ -308,7 +318,7 @@ def _advance(instance: ProcessInstance, workflow) -> None:
         TaskCandidate.objects.bulk_create(
             TaskCandidate(brand_id=instance.brand_id, task=task, user_id=u) for u in users
         )
-        emit("workflow.task_assigned", {"task_id": task.pk, "user_ids": users, "instance_id": instance.pk})
+        emit("workflow.task_assigned", _task_event(task, users))
     if instance.status != ProcessInstance.Status.RUNNING:
         WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).update(status=WorkTask.Status.CANCELLED)
         emit(
@@ -320,6 +330,8 @@ def _advance(instance: ProcessInstance, workflow) -> None:
                 "subject_type": instance.subject_type,
                 "subject_id": instance.subject_id,
                 "status": instance.status,
+                "started_by_id": instance.started_by_id,
+                "subject_label": instance.subject_label,
             },
         )
 

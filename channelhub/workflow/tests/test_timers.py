@@ -88,6 +88,8 @@ def test_reminder_after_24_hours_keeps_the_task_and_tells_its_people(
     assert reminders == [
         {
             "task_id": task.pk,
+            "task_name": "区域经理审核",
+            "brand_id": task.brand_id,
             "user_ids": [running["manager"].pk],
             "instance_id": task.instance_id,
             "timer": "24小时提醒",
