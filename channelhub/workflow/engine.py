@@ -79,6 +79,7 @@ class HumanStep:
     step: str
     name: str
     role: str
+    assignee: str = ""  # a countersign instance's signer (the ``assignee`` input item), by username
 
 
 class DefinitionInvalid(formula.FormulaError):
@@ -164,10 +165,11 @@ def validate(bpmn_xml: str) -> tuple[str, list[str]]:
         if task_spec.name not in reachable:
             reachable.add(task_spec.name)
             frontier.extend(task_spec.outputs)
+    reachable_ids = {getattr(spec.task_specs[name], "bpmn_id", None) for name in reachable}
     for task_spec in spec.task_specs.values():
         if getattr(task_spec, "bpmn_id", None) is None:
             continue  # the engine's own bookkeeping steps
-        if task_spec.name not in reachable:
+        if task_spec.bpmn_id not in reachable_ids:  # a countersign's child shares its parent's id
             problems.append(f"step {_label(task_spec)} can never be reached from the start")
         if isinstance(task_spec, UserTask) and task_spec.lane not in roles:
             lane = task_spec.lane or "no lane"
@@ -228,6 +230,7 @@ def waiting_steps(workflow: BpmnWorkflow) -> list[HumanStep]:
             task.task_spec.bpmn_id,
             task.task_spec.bpmn_name or task.task_spec.bpmn_id,
             task.task_spec.lane or "",
+            str(task.data.get("assignee") or "") if _output_item(task) else "",
         )
         for task in workflow.get_tasks(state=TaskState.READY)
         if isinstance(task.task_spec, UserTask)
@@ -240,8 +243,16 @@ def complete(workflow: BpmnWorkflow, engine_task_id: UUID, data: dict[str, Any])
     if task is None or task.state != TaskState.READY:
         raise formula.FormulaError("this step is no longer waiting", code="task_not_waiting")
     task.data.update(data)
+    output = _output_item(task)
+    if output is not None and "decision" in data:
+        task.data[output.bpmn_id] = data["decision"]  # each signer's vote goes into the collection
     task.run()
     workflow.do_engine_steps()
+
+
+def _output_item(task):
+    """The output data item of the multi-instance (countersign) step this task belongs to."""
+    return getattr(task.parent.task_spec, "output_item", None) if task.parent else None
 
 
 @dataclass(frozen=True)

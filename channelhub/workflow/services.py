@@ -266,6 +266,16 @@ def sweep_timers(*, now=None, batch: int = 1000) -> int:
     return len(due)
 
 
+def _signer(instance: ProcessInstance, step: engine.HumanStep) -> User:
+    """The named countersigner, who must hold the step's role in the brand."""
+    signer = User.objects.filter(
+        username=step.assignee, is_active=True, memberships__brand_id=instance.brand_id, memberships__role=step.role
+    ).first()
+    if signer is None:
+        raise FormulaError(f"countersigner {step.assignee!r} does not hold the role {step.role!r} in this brand")
+    return signer
+
+
 def _task_event(task: WorkTask, user_ids: list[int]) -> dict:
     return {
         "task_id": task.pk,
@@ -306,6 +316,7 @@ def _advance(instance: ProcessInstance, workflow) -> None:
     for step in waiting:
         if step.engine_task_id in known:
             continue
+        signer = _signer(instance, step) if step.assignee else None
         task = WorkTask.objects.create(
             brand_id=instance.brand_id,
             instance=instance,
@@ -313,8 +324,9 @@ def _advance(instance: ProcessInstance, workflow) -> None:
             step=step.step,
             name=step.name,
             role=step.role,
+            assignee=signer,
         )
-        users = _candidates(instance, step.role)
+        users = [signer.pk] if signer else _candidates(instance, step.role)
         TaskCandidate.objects.bulk_create(
             TaskCandidate(brand_id=instance.brand_id, task=task, user_id=u) for u in users
         )

@@ -88,3 +88,42 @@ def with_timers(remind: str = '"PT24H"', escalate: str = '"PT72H"') -> str:
 </bpmn:definitions>
 """
     )
+
+
+def countersign(completion: str = "") -> str:
+    """Finance and the region manager review in parallel; then every listed signer countersigns (会签)."""
+    condition = f"<bpmn:completionCondition>{completion}</bpmn:completionCondition>" if completion else ""
+    return (
+        HEAD
+        + f"""  <bpmn:process id="countersign" isExecutable="true">
+    <bpmn:laneSet id="lanes">
+      <bpmn:lane id="lane_rm" name="region_manager"><bpmn:flowNodeRef>region_review</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="lane_fin" name="finance"><bpmn:flowNodeRef>finance_review</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="lane_admin" name="brand_admin"><bpmn:flowNodeRef>committee</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="split"/>
+    <bpmn:parallelGateway id="split"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="region_review"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="finance_review"/>
+    <bpmn:userTask id="region_review" name="区域经理审核"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="finance_review" name="财务审核"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="f4" sourceRef="region_review" targetRef="join"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="finance_review" targetRef="join"/>
+    <bpmn:parallelGateway id="join"><bpmn:incoming>f4</bpmn:incoming><bpmn:incoming>f5</bpmn:incoming><bpmn:outgoing>f6</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="committee"/>
+    <bpmn:userTask id="committee" name="评审委员会会签"><bpmn:incoming>f6</bpmn:incoming><bpmn:outgoing>f7</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics>
+        <bpmn:loopDataInputRef>signers</bpmn:loopDataInputRef>
+        <bpmn:loopDataOutputRef>votes</bpmn:loopDataOutputRef>
+        <bpmn:inputDataItem id="assignee" name="assignee"/>
+        <bpmn:outputDataItem id="vote" name="vote"/>
+        {condition}
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f7" sourceRef="committee" targetRef="end"/>
+    <bpmn:endEvent id="end"><bpmn:incoming>f7</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+    )

@@ -215,3 +215,39 @@ class TestIsolation:
         assert other.post(f"/workflow/tasks/{task['id']}/act", {"decision": "approve"}).status_code == 404
         assert other.get("/workflow/tasks").json()["count"] == 0
         assert other.get("/workflow/definitions").json()["count"] == 0
+
+
+class TestParallelAndCountersign:
+    def test_parallel_reviews_then_every_signer_countersigns(self, api, people, brand):
+        # given: finance and the region manager review in parallel; three admins countersign
+        finance = api(user_with_role("finance", brand))
+        signers = [user_with_role("brand_admin", brand) for _ in range(3)]
+        publish(people["admin"], brand, bpmn.countersign())
+        instance = start(people["requester"], brand, signers=[s.username for s in signers])
+        assert [t["name"] for t in inbox(people["js"])] == ["区域经理审核"]
+        assert [t["name"] for t in inbox(finance)] == ["财务审核"]
+        # when: one branch is done, the join still waits for the other
+        people["js"].post(f"/workflow/tasks/{inbox(people['js'])[0]['id']}/act", {"decision": "approve"})
+        assert all(inbox(api(s)) == [] for s in signers)
+        finance.post(f"/workflow/tasks/{inbox(finance)[0]['id']}/act", {"decision": "approve"})
+        # then: each signer has exactly their own countersign task
+        clients = [api(s) for s in signers]
+        assert [len(inbox(c)) for c in clients] == [1, 1, 1]
+        for client in clients[:2]:
+            client.post(f"/workflow/tasks/{inbox(client)[0]['id']}/act", {"decision": "approve"})
+        assert people["admin"].get(f"/workflow/instances/{instance['id']}").json()["status"] == "running"
+        clients[2].post(f"/workflow/tasks/{inbox(clients[2])[0]['id']}/act", {"decision": "approve"})
+        detail = people["admin"].get(f"/workflow/instances/{instance['id']}").json()
+        assert detail["status"] == "approved"
+        assert [e["name"] for e in detail["timeline"]].count("评审委员会会签") == 3
+
+    def test_a_countersigner_without_the_role_is_refused_and_nothing_advances(self, api, people, brand):
+        finance = api(user_with_role("finance", brand))
+        publish(people["admin"], brand, bpmn.countersign())
+        start(people["requester"], brand, signers=["nobody-here"])
+        people["js"].post(f"/workflow/tasks/{inbox(people['js'])[0]['id']}/act", {"decision": "approve"})
+        last = inbox(finance)[0]
+        response = finance.post(f"/workflow/tasks/{last['id']}/act", {"decision": "approve"})
+        assert response.status_code == 422
+        assert "countersigner 'nobody-here' does not hold the role 'brand_admin'" in response.json()["message"]
+        assert [t["id"] for t in inbox(finance)] == [last["id"]]
