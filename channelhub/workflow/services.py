@@ -227,12 +227,13 @@ def _candidates(instance: ProcessInstance, role: str) -> list[int]:
     return sorted(set(memberships.values_list("user_id", flat=True)))
 
 
-def sweep_timers(*, now=None, batch: int = 1000) -> int:
+def sweep_timers(*, now=None, batch: int = 1000, chunk: int = 100) -> int:
     """Fire due reminders and escalations of waiting instances (the scheduler calls this).
 
-    Each instance is handled in its own transaction with its row locked (``skip_locked``), so a
-    second sweeper or an approver acting at that moment is never blocked nor doubled.
-    Returns how many instances were looked at.
+    Due instances are taken ``chunk`` at a time, each chunk one transaction with its rows locked
+    (``skip_locked``: a second sweeper or an approver acting right then is neither blocked nor
+    doubled). Each instance runs in its own savepoint, so one failing timer becomes an incident
+    without undoing the others. Returns how many instances were looked at.
     """
     now = now or timezone.now()
     system = Actor.system("scheduler")
@@ -243,27 +244,28 @@ def sweep_timers(*, now=None, batch: int = 1000) -> int:
             .order_by("next_timer_at")
             .values_list("id", flat=True)[:batch]
         )
-    for instance_id in due:
+    for first in range(0, len(due), chunk):
         with transaction.atomic():
             set_brand_scope(system.brand_ids)
-            instance = (
-                ProcessInstance.objects.select_for_update(skip_locked=True)
-                .filter(pk=instance_id, status=ProcessInstance.Status.RUNNING, next_timer_at__lte=now)
-                .first()
+            instances = ProcessInstance.objects.select_for_update(skip_locked=True).filter(
+                pk__in=due[first : first + chunk], status=ProcessInstance.Status.RUNNING, next_timer_at__lte=now
             )
-            if instance is None:
-                continue
-            workflow = engine.load(instance.state)
-            try:
-                fired = engine.refresh(workflow)
-            except (FormulaError, SpiffWorkflowException) as exc:
-                ProcessInstance.objects.filter(pk=instance.pk).update(
-                    status=ProcessInstance.Status.INCIDENT, incident=_reason(exc)[:2000], next_timer_at=None
-                )
-                continue
+            for instance in instances.select_related("definition"):
+                _fire_timers(instance)
+    return len(due)
+
+
+def _fire_timers(instance: ProcessInstance) -> None:
+    workflow = engine.load(instance.state)
+    try:
+        with transaction.atomic():
+            fired = engine.refresh(workflow)
             _tell_about_timers(instance, fired)
             _advance(instance, workflow)
-    return len(due)
+    except (FormulaError, SpiffWorkflowException) as exc:
+        ProcessInstance.objects.filter(pk=instance.pk).update(
+            status=ProcessInstance.Status.INCIDENT, incident=_reason(exc)[:2000], next_timer_at=None
+        )
 
 
 def _signer(instance: ProcessInstance, step: engine.HumanStep) -> User:
