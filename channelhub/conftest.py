@@ -75,10 +75,12 @@ def api():
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(request):
+def _reference_data(request, django_db_blocker):
     """Transactional tests empty every table afterwards, the divisions loaded by migration too.
 
     pytest-django runs them after the ordinary tests, so reloading before each one is enough.
+    On PostgreSQL the app role's alias is a test mirror, which Django does not flush; the owner's
+    connection empties the tables instead.
     """
     marker = request.node.get_closest_marker("django_db")
     transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
@@ -91,3 +93,23 @@ def _reference_data(request):
         request.getfixturevalue("_django_db_helper")
         if not Division.objects.exists():
             load_divisions(Division)
+    yield
+    if transactional and "owner" in settings.DATABASES:
+        with django_db_blocker.unblock():
+            _empty_tables_as_owner()
+
+
+def _empty_tables_as_owner() -> None:
+    """TRUNCATE every model table through a fresh owner connection (the test's own is fenced off)."""
+    from django.core.management.color import no_style
+    from django.db.utils import load_backend
+
+    owner = connections["owner"].settings_dict
+    wrapper = load_backend(owner["ENGINE"]).DatabaseWrapper({**owner}, alias="owner")
+    try:
+        tables = wrapper.introspection.django_table_names(only_existing=True, include_views=False)
+        with wrapper.cursor() as cursor:
+            for statement in wrapper.ops.sql_flush(no_style(), tables, allow_cascade=True):
+                cursor.execute(statement)
+    finally:
+        wrapper.close()

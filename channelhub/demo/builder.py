@@ -27,6 +27,7 @@ from channelhub.tenancy import services as tenancy_services
 from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import Brand, CorporateGroup, Role, User
 from channelhub.tenancy.rls import set_brand_scope
+from channelhub.workflow import services as workflow_services
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo credential)
 
@@ -131,6 +132,7 @@ def build_demo(*, scale: int = 160, seed: int = 2026) -> DemoSummary:
         tenancy_services.grant_membership(
             actor=system, user=users["distributor_a1"], brand_id=brands[0].id, role=Role.DISTRIBUTOR_USER
         )
+        _approvals(system, brands)
         AuditEntry.objects.create(
             actor_label="demo",
             action=AuditEntry.Action.CREATE,
@@ -141,6 +143,28 @@ def build_demo(*, scale: int = 160, seed: int = 2026) -> DemoSummary:
         )
     logins = [(u, DEMO_PASSWORD) for u in users]
     return DemoSummary(brands=len(brands), distributors=total, users=logins)
+
+
+def _approvals(system: Actor, brands: list[Brand]) -> None:
+    """Default processes in every brand, and onboarding requests of the first brand's 江苏 prospects."""
+    for brand in brands:
+        workflow_services.install_default_processes(actor=system, brand_id=brand.id)
+    jiangsu = DistributorAccount.objects.filter(brand=brands[0], registered_division__province_id="320000")
+    applicants = list(jiangsu.select_related("party").order_by("id")[1:6])  # the first is distributor_a1's
+    DistributorAccount.objects.filter(pk__in=[a.pk for a in applicants]).update(
+        status=DistributorAccount.Status.PROSPECT
+    )
+    for account in applicants:
+        workflow_services.start_process(
+            actor=system,
+            brand_id=brands[0].id,
+            key="distributor_onboarding",
+            subject_type="partners.distributoraccount",
+            subject_id=account.id,
+            subject_label=account.name,
+            subject_divisions=[account.registered_division_id],
+            data={"registered_capital": account.party.registered_capital or 0},
+        )
 
 
 def _demo_users(system: Actor, brands: list[Brand]) -> dict[str, User]:
@@ -187,8 +211,8 @@ def _distributors(
     used_codes = set(DistributorParty.objects.values_list("credit_code", flat=True))
     parties, accounts, reused = [], [], []
     for n in range(1, count + 1):
-        # The first account of every brand sits in 江苏, where the demo region manager works.
-        county, province, prefecture = rng.choice(jiangsu if n == 1 else counties)
+        # The first accounts of every brand sit in 江苏, where the demo region manager works.
+        county, province, prefecture = rng.choice(jiangsu if n <= 3 else counties)
         if shared and rng.random() < 0.125:
             party = shared.pop(rng.randrange(len(shared)))
             reused.append(party)

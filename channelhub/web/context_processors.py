@@ -1,10 +1,14 @@
 """What the page frame needs on every signed-in page: the actor, the brand switcher, the menu."""
 
+from functools import cache
+
 from channelhub.tenancy.models import Role
 from channelhub.tenancy.permissions import AUDIT_READERS
 from channelhub.web.views.base import visible_brands
+from channelhub.workflow.selectors import inbox_for
 
-SECTIONS = ("distributor", "sales_region", "division", "audit", "api_key")
+# the first prefix of the page's URL name picks the highlighted menu entry
+SECTIONS = ("distributor", "sales_region", "division", "audit", "api_key", "approval_request", "approval", "process")
 
 
 def _section(request) -> str:
@@ -13,19 +17,35 @@ def _section(request) -> str:
     return next((s for s in SECTIONS if (name or "").startswith(s)), name or "")
 
 
+def _inbox_count(request, actor):
+    """The menu badge's number of open tasks: one COUNT, run only when a page draws the menu
+    (htmx fragments do not), and not at all on the inbox, which counted already."""
+
+    @cache
+    def count() -> int:
+        known = getattr(request, "inbox_count", None)
+        return known if known is not None else inbox_for(actor).count()
+
+    return count
+
+
 def tenant(request):
     actor = getattr(request, "actor", None)
     if actor is None:
         return {"actor": None}
     brand_ids = sorted(actor.brand_ids)
+    staff = any(not actor.is_distributor_only(b) for b in brand_ids)
+    admin = any(actor.has_role(b, Role.BRAND_ADMIN, Role.GROUP_ADMIN) for b in brand_ids)
     return {
         "actor": actor,
         "switcher_brands": visible_brands(request) if len(actor.allowed_brand_ids) > 1 else [],
         "active_brand_id": actor.active_brand_id,
         "nav": {
             "section": _section(request),
-            "staff": any(not actor.is_distributor_only(b) for b in brand_ids),
+            "staff": staff,
             "audit": any(actor.has_role(b, *AUDIT_READERS) for b in brand_ids),
-            "api_keys": any(actor.has_role(b, Role.BRAND_ADMIN, Role.GROUP_ADMIN) for b in brand_ids),
+            "api_keys": admin,
+            "definitions": admin,
+            "inbox_count": _inbox_count(request, actor) if staff else 0,
         },
     }

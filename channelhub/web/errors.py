@@ -33,6 +33,18 @@ MESSAGES = {
     "too many failed sign-ins for this user; try again in 15 minutes": _(
         "Too many failed sign-ins for this user; try again in 15 minutes."
     ),
+    "this task has already been decided": _("This task has already been decided."),
+    "this task is not assigned to you": _("This task is not assigned to you."),
+    "the colleague does not hold this step's role in the brand": _(
+        "The colleague does not hold this step's role in the brand."
+    ),
+    "only a draft can be published": _("Only a draft can be published."),
+    "the BPMN document is empty": _("The BPMN document is empty."),
+    # problems found when a process definition is published
+    "the BPMN document is larger than 1 MB": _("The BPMN document is larger than 1 MB."),
+    "DOCTYPE and ENTITY declarations are not allowed in BPMN": _(
+        "DOCTYPE and ENTITY declarations are not allowed in BPMN."
+    ),
 }
 
 PATTERNS = [
@@ -68,16 +80,53 @@ PATTERNS = [
         _("Invalid unified social credit code (%(value)s)."),
     ),
     (re.compile(r"^scopes must be among .+$"), _("Choose at least one valid scope.")),
+    (
+        re.compile(r"^the process could not go on: (?P<value>.+)$", re.DOTALL),
+        _("The process could not go on: %(value)s"),
+    ),
+    (
+        re.compile(r"^the document must hold exactly one process, not (?P<value>\d+)$"),
+        _("The document must hold exactly one process, not %(value)s."),
+    ),
+    (
+        re.compile(r"^invalid BPMN at \S+ '(?P<at>[^']*)': (?P<value>.+)$", re.DOTALL),
+        _("Invalid BPMN at “%(at)s”: %(value)s"),
+    ),
+    (re.compile(r"^invalid BPMN: (?P<value>.+)$", re.DOTALL), _("Invalid BPMN: %(value)s")),
+    (
+        re.compile(r"^step '(?P<value>.+)' can never be reached from the start$"),
+        _("Step “%(value)s” can never be reached from the start."),
+    ),
+    (
+        re.compile(
+            r"^user task '(?P<value>.+)' is in (?P<lane>.+); put it in a lane named after a role \((?P<roles>.+)\)$"
+        ),
+        _("User task “%(value)s” is in lane %(lane)s; put it in a lane named after a role (%(roles)s)."),
+    ),
+    (
+        re.compile(r"^gateway '(?P<value>.+)' has conditions but no default path$"),
+        _("Gateway “%(value)s” has conditions but no default path."),
+    ),
+    (
+        re.compile(r"^condition on gateway '(?P<value>.+?)': (?P<reason>.+)$", re.DOTALL),
+        _("Condition on gateway “%(value)s”: %(reason)s"),
+    ),
+    (re.compile(r"^script of '(?P<value>.+?)': (?P<reason>.+)$", re.DOTALL), _("Script of “%(value)s”: %(reason)s")),
 ]
 
 
 def error_message(exc: ServiceError) -> str:
     """The refusal's message in the page language when it is a known one, else as written."""
-    known = MESSAGES.get(exc.message)
+    return translated(exc.message)
+
+
+def translated(message: str) -> str:
+    """A service's English message (or one of a definition's problems) in the page language."""
+    known = MESSAGES.get(message)
     if known is not None:
         return str(known)
     for pattern, template in PATTERNS:
-        match = pattern.match(exc.message)
+        match = pattern.match(message)
         if match:
             return str(template) % match.groupdict()
-    return exc.message
+    return message

@@ -19,6 +19,8 @@ from channelhub.tenancy.models import ApiKey, Brand
 from channelhub.tenancy.services import check_password_attempt
 from channelhub.web import labels
 from channelhub.web.errors import error_message
+from channelhub.workflow.engine import MAX_BPMN_BYTES
+from channelhub.workflow.models import WorkTask
 
 CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -278,6 +280,83 @@ class ApiKeyForm(forms.Form):
     def create_kwargs(self) -> dict:
         data = self.cleaned_data
         return {"brand_id": data["brand"], "name": data["name"], "scopes": data["scopes"]}
+
+
+class DecisionForm(forms.Form):
+    """同意 or 驳回 with a comment; a rejection must say why, so the requester can act on it."""
+
+    decision = forms.ChoiceField(
+        choices=[(d, labels.DECISION[d]) for d in WorkTask.Decision.values], label=_("Decision")
+    )
+    comment = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Comment")
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == WorkTask.Decision.REJECT and not data.get("comment", "").strip():
+            self.add_error("comment", _("Say why you reject, so the requester can act on it."))
+        return data
+
+
+class DelegateForm(forms.Form):
+    """转办: hand the task to a colleague, named by username."""
+
+    to_user = forms.CharField(
+        max_length=150,
+        label=_("Colleague"),
+        help_text=_("Username of a colleague holding this step's role"),
+        widget=forms.TextInput(attrs={"list": "colleague-list", "autocomplete": "off"}),
+    )
+    comment = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note for the colleague")
+    )
+
+
+class DefinitionForm(forms.Form):
+    """A BPMN 2.0 document saved as the draft of a process key: uploaded as a file or pasted."""
+
+    brand = forms.TypedChoiceField(coerce=int, label=_("Brand"))
+    key = forms.RegexField(
+        regex=r"^[a-z][a-z0-9_]*$",
+        max_length=64,
+        label=_("Process key"),
+        help_text=_("Lower-case letters, digits and _, e.g. distributor_onboarding"),
+        error_messages={"invalid": _("Use lower-case letters, digits and _, starting with a letter.")},
+    )
+    name = forms.CharField(max_length=200, label=_("Name"))
+    bpmn_file = forms.FileField(required=False, label=_("BPMN file"), help_text=_(".bpmn or .xml, at most 1 MB"))
+    bpmn_xml = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "mono"}),
+        label=_("Or paste the BPMN XML"),
+    )
+
+    def __init__(self, *args, brands: list[Brand], **kwargs):
+        super().__init__(*args, **kwargs)
+        set_brand_choices(self.fields["brand"], brands)
+
+    def clean(self):
+        data = super().clean()
+        upload, pasted = data.get("bpmn_file"), (data.get("bpmn_xml") or "").strip()
+        if upload and pasted:
+            self.add_error("bpmn_xml", _("Upload a file or paste the XML, not both."))
+        elif upload:
+            if upload.size > MAX_BPMN_BYTES:
+                self.add_error("bpmn_file", _("The file is larger than 1 MB."))
+            else:
+                try:
+                    data["bpmn_xml"] = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    self.add_error("bpmn_file", _("The file is not UTF-8 text."))
+        elif not pasted:
+            self.add_error("bpmn_file", _("Upload a BPMN file or paste its XML."))
+        return data
+
+    def draft_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"brand_id": data["brand"], "key": data["key"], "name": data["name"], "bpmn_xml": data["bpmn_xml"]}
 
 
 class SignInForm(AuthenticationForm):

@@ -40,6 +40,31 @@ LEVEL = {
     3: _("County"),
 }
 
+INSTANCE_STATUS = {
+    "running": _("In progress"),
+    "approved": _("Approved"),
+    "rejected": _("Rejected"),
+    "cancelled": _("Withdrawn"),
+    "incident": _("Stuck"),
+}
+
+TASK_STATUS = {
+    "open": _("Waiting"),
+    "done": _("Done"),
+    "cancelled": _("Cancelled"),
+}
+
+DECISION = {
+    "approve": _("Approve"),
+    "reject": _("Reject"),
+}
+
+DEFINITION_STATUS = {
+    "draft": _("Draft"),
+    "published": _("Published"),
+    "retired": _("Retired"),
+}
+
 OBJECT_TYPE = {
     "partners.distributoraccount": _("Distributor"),
     "partners.distributorparty": _("Distributor company"),
@@ -48,6 +73,9 @@ OBJECT_TYPE = {
     "tenancy.apitoken": _("Personal token"),
     "tenancy.membership": _("Membership"),
     "tenancy.brand": _("Brand"),
+    "workflow.processdefinition": _("Process definition"),
+    "workflow.processinstance": _("Approval request"),
+    "workflow.worktask": _("Approval task"),
 }
 
 FIELD = {
@@ -70,6 +98,13 @@ FIELD = {
     "prefix": _("Key prefix"),
     "role": _("Role"),
     "user": _("User"),
+    "bpmn_xml": _("BPMN XML"),
+    "version": _("Version"),
+    "process": _("Process"),
+    "subject": _("Subject"),
+    "decision": _("Decision"),
+    "comment": _("Comment"),
+    "assignee": _("Assignee"),
 }
 
 SCOPE = {

@@ -138,6 +138,12 @@ FLOW_NODES = (
 )
 
 
+def process_name(bpmn_xml: str) -> str:
+    """The ``name`` of the document's process, for listing it."""
+    process = _xml(bpmn_xml).find(f"{{{BPMN_NS}}}process")
+    return process.get("name", "") if process is not None else ""
+
+
 def _unreachable(bpmn_xml: str, spec) -> list[str]:
     """Flow nodes in the document that the engine never parsed because no path leads to them."""
     tree = _xml(bpmn_xml)
@@ -243,6 +249,8 @@ def complete(workflow: BpmnWorkflow, engine_task_id: UUID, data: dict[str, Any])
     if task is None or task.state != TaskState.READY:
         raise formula.FormulaError("this step is no longer waiting", code="task_not_waiting")
     task.data.update(data)
+    if "decision" in data:  # kept per step too, so later conditions can tell parallel reviews apart
+        task.data[f"{task.task_spec.bpmn_id}_decision"] = data["decision"]
     output = _output_item(task)
     if output is not None and "decision" in data:
         task.data[output.bpmn_id] = data["decision"]  # each signer's vote goes into the collection

@@ -4,6 +4,7 @@ Other modules start processes and learn their outcome only through these functio
 (``start_process`` and the ``workflow.instance_finished`` event); none touches the engine.
 """
 
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -81,6 +82,29 @@ def publish_definition(*, actor: Actor, definition: ProcessDefinition) -> Proces
         after={"status": "published", "version": definition.version},
     )
     return definition
+
+
+DEFAULT_PROCESSES = Path(__file__).resolve().parent / "processes"
+
+
+@transaction.atomic
+def install_default_processes(*, actor: Actor, brand_id: int) -> list[ProcessDefinition]:
+    """Publish the shipped process for every key the brand has not published yet (a new brand works
+    out of the box; admins change them later in the designer)."""
+    require_role(actor, brand_id, *DEFINITION_ADMINS)
+    installed = []
+    for path in sorted(DEFAULT_PROCESSES.glob("*.bpmn")):
+        key = path.stem
+        published = ProcessDefinition.objects.filter(
+            brand_id=brand_id, key=key, status=ProcessDefinition.Status.PUBLISHED
+        )
+        if published.exists():
+            continue
+        xml = path.read_text(encoding="utf-8")
+        name = engine.process_name(xml) or key
+        draft = save_draft(actor=actor, brand_id=brand_id, key=key, name=name, bpmn_xml=xml)
+        installed.append(publish_definition(actor=actor, definition=draft))
+    return installed
 
 
 @transaction.atomic

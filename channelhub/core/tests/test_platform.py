@@ -67,6 +67,11 @@ def test_demo_has_the_promised_users_and_shared_parties(capsys):
         assert User.objects.get(username=username).check_password("demo-pass-2026")
     first = DistributorAccount.objects.order_by("id").select_related("registered_division").first()
     assert first.registered_division.province_id == "320000"  # the region manager's province
+    from channelhub.tenancy.actor import Actor
+    from channelhub.workflow.selectors import inbox_for
+
+    manager = Actor.for_user(User.objects.get(username="region_js_manager"))
+    assert inbox_for(manager).exists()  # onboarding requests of 江苏 prospects wait for the manager
     call_command("demo", if_empty=True)  # a second run with --if-empty leaves the data alone
     assert DistributorAccount.objects.count() == 80
     assert "already has data" in capsys.readouterr().out

@@ -1,8 +1,11 @@
 """Small template helpers: labels in the page language, query strings for paging and filters."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channelhub.web import labels
 
@@ -57,6 +60,44 @@ def scope_label(code: str) -> str:
 
 
 @register.filter
+def instance_status_label(code: str) -> str:
+    return labels.INSTANCE_STATUS.get(code, code)
+
+
+@register.filter
+def task_status_label(code: str) -> str:
+    return labels.TASK_STATUS.get(code, code)
+
+
+@register.filter
+def decision_label(code: str) -> str:
+    return labels.DECISION.get(code, code)
+
+
+@register.filter
+def definition_status_label(code: str) -> str:
+    return labels.DEFINITION_STATUS.get(code, code)
+
+
+@register.filter
+def duration(start: datetime | None, end: datetime | None = None) -> str:
+    """How long from ``start`` to ``end`` (or to now), to the two largest units: 2天3小时, 15分钟."""
+    if start is None:
+        return "—"
+    elapsed = max((end or timezone.now()) - start, timedelta(0))
+    days, rest = divmod(int(elapsed.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    return _("under 1 min")
+
+
+@register.filter
 def brand_label(brand) -> str:
     return labels.brand_name(brand) if brand is not None else ""
 
@@ -80,7 +121,12 @@ def get_item(mapping: dict, key):
 
 def _formatted(field: str, value) -> str:
     if value not in (None, "") and field == "status":
-        return str(labels.STATUS.get(value, value))
+        for names in (labels.STATUS, labels.TASK_STATUS, labels.DEFINITION_STATUS):
+            if value in names:
+                return str(names[value])
+        return str(value)
+    if value not in (None, "") and field == "decision":
+        return str(labels.DECISION.get(value, value))
     if value not in (None, "") and field == "role":
         return str(labels.ROLE.get(value, value))
     if isinstance(value, list) and field == "scopes":

@@ -1,4 +1,5 @@
-"""A real browser on a phone-sized screen (390 × 844): sign in, filter, search, open a distributor.
+"""A real browser on a phone-sized screen (390 × 844): sign in, filter, search, open a distributor;
+decide an approval step from the inbox (待办).
 
 Runs Debian's Chromium through Playwright against pytest-django's live server; skipped only when
 /usr/bin/chromium is missing (CI installs it).
@@ -13,7 +14,9 @@ from django.db import transaction
 
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
-from channelhub.testing import AccountFactory, BrandFactory, see_all_brands, user_with_role
+from channelhub.testing import AccountFactory, BrandFactory, actor_of, see_all_brands, user_with_role
+from channelhub.workflow import services as workflow
+from channelhub.workflow.tests import bpmn
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-list.png"  # the list page as a phone shows it
+TASK_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-task.png"  # an approval step as a phone shows it
 
 pytestmark = [
     pytest.mark.browser,
@@ -70,6 +74,38 @@ def shop(live_server):
         AccountFactory(brand=brand_b, name="佳乐家电专属经销商有限公司", territory=["320100"])
         admin = user_with_role("brand_admin", brand_a, username="qq_admin", display_name="清泉管理员")
     return {"url": live_server.url, "accounts": accounts, "admin": admin, "grade_a": grades.count("A")}
+
+
+@pytest.fixture
+def application(live_server):
+    """经销商准入 published in one brand, and an application from 南京 waiting for the 江苏 region manager."""
+    with transaction.atomic():
+        if not Division.objects.exists():
+            load_divisions(Division)
+        see_all_brands()
+        brand = BrandFactory(code="qingquan", name="清泉饮品", name_en="Qingquan Beverages")
+        see_all_brands()
+        admin = user_with_role("brand_admin", brand, username="qq_admin", display_name="王总监")
+        user_with_role("region_manager", brand, divisions=["320000"], username="js_manager", display_name="江苏李经理")
+        requester = user_with_role("reviewer", brand, username="qq_sales", display_name="申请人小陈")
+        draft = workflow.save_draft(
+            actor=actor_of(admin),
+            brand_id=brand.id,
+            key="distributor_onboarding",
+            name="经销商准入",
+            bpmn_xml=bpmn.onboarding(),
+        )
+        workflow.publish_definition(actor=actor_of(admin), definition=draft)
+        instance = workflow.start_process(
+            actor=actor_of(requester),
+            brand_id=brand.id,
+            key="distributor_onboarding",
+            subject_type="partners.application",
+            subject_id="42",
+            subject_label="南京鑫盛食品饮料商贸有限公司（准入申请）",
+            subject_divisions=["320102"],
+        )
+    return {"url": live_server.url, "instance": instance}
 
 
 def no_horizontal_scroll(page) -> bool:
@@ -138,6 +174,69 @@ def test_brand_admin_on_a_phone_filters_searches_and_opens_a_distributor(shop):
             page.wait_for_url(f"{url}/distributors/{target.id}/")
             expect(page.locator("h1")).to_have_text(target.name)
             expect(page.get_by_text(target.party.credit_code)).to_be_visible()
+            assert no_horizontal_scroll(page)
+        finally:
+            browser.close()
+
+
+def test_region_manager_on_a_phone_approves_from_the_inbox(application):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, instance = application["url"], application["instance"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+
+            # sign in
+            page.goto(f"{url}/login/")
+            page.fill("input[name=username]", "js_manager")
+            page.fill("input[name=password]", "test-pass-2026")
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(f"{url}/")
+
+            # 待办 in the menu, with the number of open tasks
+            page.get_by_role("button", name="菜单").click()
+            inbox_link = page.locator("#site-nav").get_by_role("link", name="待办")
+            expect(inbox_link).to_contain_text("1")
+            inbox_link.click()
+            page.wait_for_url(f"{url}/approvals/")
+            rows = page.locator("table.inbox tbody tr")
+            expect(rows).to_have_count(1)
+            expect(rows.first).to_contain_text("区域经理审核")
+            expect(rows.first).to_contain_text("经销商准入")
+            assert no_horizontal_scroll(page)
+
+            # open the task: the request, the decision form, the timeline
+            rows.first.get_by_role("link", name="南京鑫盛食品饮料商贸有限公司（准入申请）").click()
+            page.wait_for_url(f"{url}/approvals/tasks/*/")
+            expect(page.locator("h1")).to_have_text("南京鑫盛食品饮料商贸有限公司（准入申请）")
+            expect(page.locator(".timeline")).to_contain_text("申请人小陈")
+            approve = page.get_by_role("button", name="同意", exact=True)
+            expect(approve).to_be_visible()
+            assert no_horizontal_scroll(page)
+            page.screenshot(path=str(TASK_SCREENSHOT), full_page=True)
+
+            # approve with a comment
+            page.get_by_label("意见").fill("资料齐全，同意准入")
+            approve.click()
+            page.wait_for_url(f"{url}/approvals/")
+            expect(page.locator(".flash")).to_contain_text("已同意：区域经理审核")
+            expect(page.get_by_text("没有待办事项。")).to_be_visible()
+            expect(page.locator("table.inbox")).to_have_count(0)
+            assert no_horizontal_scroll(page)
+
+            # the request moved on to the brand admin, with the comment in its timeline
+            page.locator(".flash").get_by_role("link", name="查看进度").click()
+            page.wait_for_url(f"{url}/approvals/instances/{instance.id}/")
+            expect(page.locator(".page-head .badge")).to_have_text("进行中")
+            timeline = page.locator(".timeline")
+            expect(timeline.locator(".tl-approve")).to_contain_text("江苏李经理")
+            expect(timeline.locator(".tl-approve")).to_contain_text("资料齐全，同意准入")
+            expect(timeline.locator(".tl-open")).to_contain_text("渠道总监审批")
+            expect(timeline.locator(".tl-open")).to_contain_text("待品牌管理员处理")
             assert no_horizontal_scroll(page)
         finally:
             browser.close()

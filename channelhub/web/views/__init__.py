@@ -1,6 +1,13 @@
 """The server-rendered pages. Every signed-in page goes through :func:`base.actor_required`."""
 
 from channelhub.web.views.api_keys import api_key_revoke, api_keys
+from channelhub.web.views.approvals import (
+    approval_request,
+    approval_requests,
+    approval_task,
+    approval_task_delegate,
+    approvals,
+)
 from channelhub.web.views.audit import audit_log
 from channelhub.web.views.distributors import (
     distributor_create,
@@ -11,6 +18,11 @@ from channelhub.web.views.distributors import (
 )
 from channelhub.web.views.divisions import division_children, division_pick, divisions
 from channelhub.web.views.home import home
+from channelhub.web.views.process_definitions import (
+    process_definition_publish,
+    process_definition_xml,
+    process_definitions,
+)
 from channelhub.web.views.sales_regions import (
     sales_region_create,
     sales_region_delete,
@@ -22,6 +34,11 @@ from channelhub.web.views.session import login_view, logout_view, switch_brand
 __all__ = [
     "api_key_revoke",
     "api_keys",
+    "approval_request",
+    "approval_requests",
+    "approval_task",
+    "approval_task_delegate",
+    "approvals",
     "audit_log",
     "distributor_create",
     "distributor_detail",
@@ -34,6 +51,9 @@ __all__ = [
     "home",
     "login_view",
     "logout_view",
+    "process_definition_publish",
+    "process_definition_xml",
+    "process_definitions",
     "sales_region_create",
     "sales_region_delete",
     "sales_region_edit",

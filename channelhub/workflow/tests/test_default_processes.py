@@ -1,0 +1,79 @@
+"""The processes that ship with ChannelHub: valid, installed once, and doing what they say."""
+
+import pytest
+
+from channelhub.tenancy.actor import Actor
+from channelhub.testing import BrandFactory, see_all_brands, user_with_role
+from channelhub.workflow import services
+from channelhub.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
+
+pytestmark = pytest.mark.django_db
+
+KEYS = ["distributor_exit", "distributor_onboarding", "order_credit_override", "promotion_approval"]
+
+
+@pytest.fixture
+def brand_people():
+    brand = BrandFactory()
+    see_all_brands()
+    people = {
+        "admin": user_with_role("brand_admin", brand),
+        "manager": user_with_role("region_manager", brand, divisions=["320000"]),
+        "finance": user_with_role("finance", brand),
+    }
+    services.install_default_processes(actor=Actor.for_user(people["admin"]), brand_id=brand.id)
+    return brand, {name: Actor.for_user(user) for name, user in people.items()}
+
+
+def decide(actor: Actor, step: str, decision: str = "approve") -> None:
+    task = WorkTask.objects.get(step=step, status="open")
+    services.act_on_task(actor=actor, task=task, decision=decision)
+
+
+def onboarding(brand, admin: Actor, capital: int) -> ProcessInstance:
+    return services.start_process(
+        actor=admin,
+        brand_id=brand.id,
+        key="distributor_onboarding",
+        subject_type="partners.application",
+        subject_id="1",
+        subject_divisions=["320102"],
+        data={"registered_capital": capital},
+    )
+
+
+def test_every_key_has_a_published_default_and_installing_again_adds_nothing(brand_people):
+    brand, people = brand_people
+    published = ProcessDefinition.objects.filter(brand=brand, status="published")
+    assert sorted(published.values_list("key", flat=True)) == KEYS
+    assert published.get(key="distributor_onboarding").name == "经销商准入"
+    assert services.install_default_processes(actor=people["admin"], brand_id=brand.id) == []
+
+
+def test_small_applicant_region_manager_then_director(brand_people):
+    brand, people = brand_people
+    instance = onboarding(brand, people["admin"], capital=1_000_000)
+    decide(people["manager"], "region_review")
+    assert list(WorkTask.objects.filter(status="open").values_list("step", flat=True)) == ["director"]
+    decide(people["admin"], "director")
+    assert ProcessInstance.objects.get(pk=instance.pk).status == "approved"
+
+
+def test_large_applicant_gets_finance_in_parallel_and_its_rejection_counts(brand_people):
+    brand, people = brand_people
+    instance = onboarding(brand, people["admin"], capital=8_000_000)
+    decide(people["manager"], "region_review")
+    assert sorted(WorkTask.objects.filter(status="open").values_list("step", flat=True)) == [
+        "director_big",
+        "finance_review",
+    ]
+    decide(people["finance"], "finance_review", "reject")
+    decide(people["admin"], "director_big", "approve")
+    assert ProcessInstance.objects.get(pk=instance.pk).status == "rejected"
+
+
+def test_region_manager_rejection_ends_it(brand_people):
+    brand, people = brand_people
+    instance = onboarding(brand, people["admin"], capital=1_000_000)
+    decide(people["manager"], "region_review", "reject")
+    assert ProcessInstance.objects.get(pk=instance.pk).status == "rejected"
