@@ -2,13 +2,25 @@
 
 from functools import cache
 
+from channelhub.messaging.selectors import unread_count
 from channelhub.tenancy.models import Role
 from channelhub.tenancy.permissions import AUDIT_READERS
 from channelhub.web.views.base import visible_brands
-from channelhub.workflow.selectors import inbox_for
+from channelhub.workflow.selectors import SLA_READERS, inbox_for
 
 # the first prefix of the page's URL name picks the highlighted menu entry
-SECTIONS = ("distributor", "sales_region", "division", "audit", "api_key", "approval_request", "approval", "process")
+SECTIONS = (
+    "notification",
+    "sla",
+    "distributor",
+    "sales_region",
+    "division",
+    "audit",
+    "api_key",
+    "approval_request",
+    "approval",
+    "process",
+)
 
 
 def _section(request) -> str:
@@ -25,6 +37,16 @@ def _inbox_count(request, actor):
     def count() -> int:
         known = getattr(request, "inbox_count", None)
         return known if known is not None else inbox_for(actor).count()
+
+    return count
+
+
+def _unread_count(actor):
+    """The header bell's number of unread notifications: one COUNT, only when a page draws the header."""
+
+    @cache
+    def count() -> int:
+        return unread_count(actor)
 
     return count
 
@@ -46,6 +68,8 @@ def tenant(request):
             "audit": any(actor.has_role(b, *AUDIT_READERS) for b in brand_ids),
             "api_keys": admin,
             "definitions": admin,
+            "sla": any(actor.has_role(b, *SLA_READERS) for b in brand_ids),
             "inbox_count": _inbox_count(request, actor) if staff else 0,
+            "unread_count": _unread_count(actor),
         },
     }

@@ -48,6 +48,13 @@ INSTANCE_STATUS = {
     "incident": _("Stuck"),
 }
 
+NOTIFICATION_KIND = {
+    "task_assigned": _("New task"),
+    "task_reminder": _("Reminder"),
+    "task_escalated": _("Escalated"),
+    "process_finished": _("Process finished"),
+}
+
 TASK_STATUS = {
     "open": _("Waiting"),
     "done": _("Done"),

@@ -1,10 +1,11 @@
 """Workflow endpoints: definitions, starting instances, the inbox, acting, timelines."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from channelhub.core.api import Id, Input, Paging
@@ -122,6 +123,36 @@ class InstanceDetail(InstanceOut):
         ]
 
 
+class SlaQuery(Schema):
+    brand_id: Id | None = None
+    days: int = Field(90, ge=1, le=366, description="look back this many days")
+
+
+class SpreadOut(Schema):
+    median_hours: float | None = Field(..., description="median hours, None when nothing finished")
+    p90_hours: float | None = Field(..., description="90th percentile (nearest rank) in hours")
+
+
+class StepSlaOut(SpreadOut):
+    step: str = Field(..., description="BPMN element id")
+    name: str
+    done: int
+    open: int
+    overdue: int = Field(..., description="open for longer than 24 hours")
+
+
+class ProcessSlaOut(SpreadOut):
+    brand_id: int
+    key: str
+    name: str
+    instances: int = Field(..., description="started in the window")
+    finished: int
+    approved: int
+    rejected: int
+    approval_rate: float | None = Field(..., description="approved / (approved + rejected)")
+    steps: list[StepSlaOut]
+
+
 @router.get("/workflow/definitions", response=list[DefinitionOut])
 @paginate(Paging)
 def list_definitions(request: HttpRequest, key: str = ""):
@@ -163,6 +194,13 @@ def list_instances(request: HttpRequest, status: str = "", key: str = ""):
 def get_instance(request: HttpRequest, instance_id: Id):
     """Where a request stands: every step, who, when, how long, and the comments."""
     return selectors.get_instance(request.actor, instance_id)
+
+
+@router.get("/workflow/sla", response=list[ProcessSlaOut])
+def sla(request: HttpRequest, filters: Query[SlaQuery]):
+    """SLA per process and step for brand and group admins and analysts: cycle times, overdue, approval rate."""
+    since = timezone.now() - timedelta(days=filters.days)
+    return selectors.sla_figures(request.actor, brand_id=filters.brand_id, since=since)
 
 
 @router.get("/workflow/tasks", response=list[TaskOut])

@@ -65,6 +65,11 @@ def instance_status_label(code: str) -> str:
 
 
 @register.filter
+def notification_kind_label(code: str) -> str:
+    return labels.NOTIFICATION_KIND.get(code, code)
+
+
+@register.filter
 def task_status_label(code: str) -> str:
     return labels.TASK_STATUS.get(code, code)
 
@@ -152,3 +157,11 @@ def money(amount) -> str:
     if amount is None or amount == "":
         return "—"
     return f"¥{Decimal(amount):,.2f}"
+
+
+@register.filter
+def local_link(link: str) -> str:
+    """A notification's link when it is a path on this site, else "" (render nothing clickable)."""
+    from channelhub.web.views.notifications import local_link as local
+
+    return local(link or "")

@@ -113,7 +113,7 @@ class TestInbox:
         assert len(ids(response)) == 50
         assert response.context["page"].paginator.count == 56
         assert len(full_page) == len(one_task)
-        counts = [q["sql"] for q in full_page if "COUNT(" in q["sql"].upper()]
+        counts = [q["sql"] for q in full_page if "COUNT(" in q["sql"].upper() and "workflow_worktask" in q["sql"]]
         assert len(counts) == 1  # the page's count is the menu badge's too
         assert len(ids(client.get("/approvals/", {"page": 2}))) == 6
 

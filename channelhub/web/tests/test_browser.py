@@ -197,6 +197,12 @@ def test_region_manager_on_a_phone_approves_from_the_inbox(application):
             page.get_by_role("button", name="登录").click()
             page.wait_for_url(f"{url}/")
 
+            # the bell in the header counts the unread notification, without opening the menu
+            bell = page.locator("header a.bell")
+            expect(bell).to_be_visible()
+            expect(bell.locator(".bell-count")).to_have_text("1 未读")
+            assert bell.bounding_box()["x"] + bell.bounding_box()["width"] <= PHONE["width"]
+
             # 待办 in the menu, with the number of open tasks
             page.get_by_role("button", name="菜单").click()
             inbox_link = page.locator("#site-nav").get_by_role("link", name="待办")

@@ -18,6 +18,7 @@ from channelhub.web.views.distributors import (
 )
 from channelhub.web.views.divisions import division_children, division_pick, divisions
 from channelhub.web.views.home import home
+from channelhub.web.views.notifications import notification_read, notifications, notifications_read_all
 from channelhub.web.views.process_definitions import (
     process_definition_publish,
     process_definition_xml,
@@ -30,6 +31,7 @@ from channelhub.web.views.sales_regions import (
     sales_regions,
 )
 from channelhub.web.views.session import login_view, logout_view, switch_brand
+from channelhub.web.views.sla import process_sla
 
 __all__ = [
     "api_key_revoke",
@@ -51,9 +53,13 @@ __all__ = [
     "home",
     "login_view",
     "logout_view",
+    "notification_read",
+    "notifications",
+    "notifications_read_all",
     "process_definition_publish",
     "process_definition_xml",
     "process_definitions",
+    "process_sla",
     "sales_region_create",
     "sales_region_delete",
     "sales_region_edit",
