@@ -30,6 +30,7 @@ MESSAGES = {
     ),
     "territory must lie inside your regions": _("The territory must lie inside your regions."),
     "only brand admins manage integration keys": _("Only brand admins manage integration keys."),
+    "a rejection needs a comment saying why": _("A rejection needs a comment saying why."),
     "too many failed sign-ins for this user; try again in 15 minutes": _(
         "Too many failed sign-ins for this user; try again in 15 minutes."
     ),

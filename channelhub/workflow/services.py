@@ -169,6 +169,8 @@ def act_on_task(
     """
     if decision not in WorkTask.Decision.values:
         raise ValidationFailed(f"decision must be one of {', '.join(WorkTask.Decision.values)}", field="decision")
+    if decision == WorkTask.Decision.REJECT and not comment.strip():
+        raise ValidationFailed("a rejection needs a comment saying why", field="comment")
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
         task = WorkTask.objects.get(pk=task.pk)

@@ -154,7 +154,7 @@ class TestApproving:
         outsider = people["zj"].post(f"/workflow/tasks/{task['id']}/act", {"decision": "approve"})
         assert (outsider.status_code, outsider.json()["code"]) == (403, "not_assignee")
         assert people["js"].post(f"/workflow/tasks/{task['id']}/act", {"decision": "approve"}).status_code == 200
-        again = people["js"].post(f"/workflow/tasks/{task['id']}/act", {"decision": "reject"})
+        again = people["js"].post(f"/workflow/tasks/{task['id']}/act", {"decision": "reject", "comment": "晚了"})
         assert (again.status_code, again.json()["code"]) == (409, "task_closed")
         see_all_brands()
         assert WorkTask.objects.get(id=task["id"]).decision == "approve"
@@ -165,6 +165,8 @@ class TestApproving:
             (987654, {"decision": "approve"}, 404),
             (None, {"decision": "maybe"}, 422),
             (None, {"decision": "approve", "extra": 1}, 422),
+            (None, {"decision": "reject"}, 422),
+            (None, {"decision": "reject", "comment": "  "}, 422),
         ],
     )
     def test_bad_requests(self, people, brand, task_id, body, status):

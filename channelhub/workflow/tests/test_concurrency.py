@@ -41,7 +41,7 @@ def test_two_approvers_at_once_exactly_one_wins():
             with transaction.atomic():
                 set_brand_scope([brand.id])
                 barrier.wait(timeout=10)
-                services.act_on_task(actor=actor, task=task, decision=decision)
+                services.act_on_task(actor=actor, task=task, decision=decision, comment="意见")
             outcomes.append(decision)
         except Conflict as exc:
             outcomes.append(exc.code)

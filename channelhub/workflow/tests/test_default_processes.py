@@ -27,7 +27,7 @@ def brand_people():
 
 def decide(actor: Actor, step: str, decision: str = "approve") -> None:
     task = WorkTask.objects.get(step=step, status="open")
-    services.act_on_task(actor=actor, task=task, decision=decision)
+    services.act_on_task(actor=actor, task=task, decision=decision, comment="审核意见")
 
 
 def onboarding(brand, admin: Actor, capital: int) -> ProcessInstance:
