@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from channelhub.core.models import AuditEntry
 from channelhub.tenancy.actor import Actor
-from channelhub.tenancy.models import ApiKey, ApiToken, Brand, Role
+from channelhub.tenancy.models import ApiKey, ApiToken, Brand, Role, User
 from channelhub.tenancy.permissions import AUDIT_READERS
 
 
@@ -46,3 +46,18 @@ def audit_for(
     if object_id:
         qs = qs.filter(object_id=object_id)
     return qs.select_related("actor").order_by("-created_at", "-id")
+
+
+def active_user(username: str) -> User | None:
+    """A signed-up, active person by username (to hand work to), or None."""
+    return User.objects.filter(username=username, is_active=True).first()
+
+
+def colleagues_with_role(actor: Actor, *, brand_id: int, role: str, limit: int = 50) -> list[User]:
+    """Active people holding ``role`` in one of the actor's brands, the actor left out."""
+    if brand_id not in actor.brand_ids:
+        return []
+    users = User.objects.filter(memberships__brand_id=brand_id, memberships__role=role, is_active=True)
+    if actor.user is not None:
+        users = users.exclude(pk=actor.user.pk)
+    return list(users.distinct().order_by("username")[:limit])

@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 
 from channelhub.core.api import Id, Input, Paging
 from channelhub.core.errors import NotFound
-from channelhub.tenancy.models import User
+from channelhub.tenancy.selectors import active_user
 from channelhub.workflow import selectors, services
 
 router = Router(tags=["workflow 审批流程"])
@@ -221,7 +221,7 @@ def act(request: HttpRequest, task_id: Id, payload: ActIn):
 def delegate(request: HttpRequest, task_id: Id, payload: DelegateIn):
     """Hand the task to a colleague with the same role (转办)."""
     task = selectors.get_task(request.actor, task_id)
-    to_user = User.objects.filter(username=payload.to_user, is_active=True).first()
+    to_user = active_user(payload.to_user)
     if to_user is None:
         raise NotFound("no such colleague", field="to_user")
     return services.delegate_task(actor=request.actor, task=task, to_user=to_user, comment=payload.comment)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from channelhub.core.errors import NotFound, ServiceError
 from channelhub.tenancy.models import Role, User
+from channelhub.tenancy.selectors import active_user, colleagues_with_role
 from channelhub.web import labels
 from channelhub.web.forms import DecisionForm, DelegateForm
 from channelhub.web.views.base import actor_required, add_service_error, current_brands, paginate, posted
@@ -38,10 +39,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
 def _colleagues(task: WorkTask, actor) -> list[User]:
     """Whom the task may be handed to: active users holding the step's role in the task's brand."""
-    users = User.objects.filter(memberships__brand_id=task.brand_id, memberships__role=task.role, is_active=True)
-    if actor.user is not None:
-        users = users.exclude(pk=actor.user.pk)
-    return list(users.distinct().order_by("username")[:COLLEAGUES_OFFERED])
+    return colleagues_with_role(actor, brand_id=task.brand_id, role=task.role, limit=COLLEAGUES_OFFERED)
 
 
 def _task_page(
@@ -118,7 +116,7 @@ def approval_task_delegate(request: HttpRequest, pk: int) -> HttpResponse:
     status = 422
     if form.is_valid():
         username = form.cleaned_data["to_user"].strip()
-        colleague = User.objects.filter(username=username, is_active=True).first()
+        colleague = active_user(username)
         if colleague is None:
             form.add_error("to_user", _("No active colleague has the username %(name)s.") % {"name": username})
         else:
