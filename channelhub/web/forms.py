@@ -286,7 +286,8 @@ class DecisionForm(forms.Form):
     """同意 or 驳回 with a comment; a rejection must say why, so the requester can act on it."""
 
     decision = forms.ChoiceField(
-        choices=[(d, labels.DECISION[d]) for d in WorkTask.Decision.values], label=_("Decision")
+        choices=[(d, labels.DECISION[d]) for d in (WorkTask.Decision.APPROVE, WorkTask.Decision.REJECT)],
+        label=_("Decision"),
     )
     comment = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Comment")

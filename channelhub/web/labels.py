@@ -64,6 +64,7 @@ TASK_STATUS = {
 DECISION = {
     "approve": _("Approve"),
     "reject": _("Reject"),
+    "return": _("Send back"),
 }
 
 DEFINITION_STATUS = {

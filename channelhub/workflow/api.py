@@ -217,6 +217,18 @@ def act(request: HttpRequest, task_id: Id, payload: ActIn):
     return services.act_on_task(actor=request.actor, task=task, **payload.dict())
 
 
+class ReturnIn(Input):
+    to_step: str = Field(..., min_length=1, max_length=100, description="id of an earlier step")
+    comment: str = Field(..., min_length=1, max_length=2000)
+
+
+@router.post("/workflow/tasks/{task_id}/return", response=TaskOut)
+def send_back(request: HttpRequest, task_id: Id, payload: ReturnIn):
+    """退回: send the request back to an earlier step, with a comment saying why."""
+    task = selectors.get_task(request.actor, task_id)
+    return services.return_task(actor=request.actor, task=task, to_step=payload.to_step, comment=payload.comment)
+
+
 @router.post("/workflow/tasks/{task_id}/delegate", response=TaskOut)
 def delegate(request: HttpRequest, task_id: Id, payload: DelegateIn):
     """Hand the task to a colleague with the same role (转办)."""

@@ -263,6 +263,32 @@ def _output_item(task):
     return getattr(task.parent.task_spec, "output_item", None) if task.parent else None
 
 
+def done_steps(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
+    """Human steps already finished, oldest first, as ``(step id, name)``: where work may go back to."""
+    seen, steps = set(), []
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        spec = task.task_spec
+        if isinstance(spec, UserTask) and spec.bpmn_id not in seen and not _output_item(task):
+            seen.add(spec.bpmn_id)
+            steps.append((spec.bpmn_id, spec.bpmn_name or spec.bpmn_id))
+    return steps
+
+
+def send_back(workflow: BpmnWorkflow, step: str) -> None:
+    """Return the process to an earlier human step (退回): it waits there again, later work undone."""
+    done = [
+        task
+        for task in workflow.get_tasks(state=TaskState.COMPLETED)
+        if isinstance(task.task_spec, UserTask) and task.task_spec.bpmn_id == step
+    ]
+    if not done:
+        raise formula.FormulaError(
+            f"step {step!r} has not been done yet, so work cannot go back to it", field="to_step"
+        )
+    workflow.reset_from_task_id(done[-1].id)
+    workflow.do_engine_steps()
+
+
 @dataclass(frozen=True)
 class FiredTimer:
     """A boundary timer that went off: a reminder (non-interrupting) or an escalation."""

@@ -88,6 +88,7 @@ class WorkTask(BrandOwnedModel):
     class Decision(models.TextChoices):
         APPROVE = "approve", "同意 Approve"
         REJECT = "reject", "驳回 Reject"
+        RETURN = "return", "退回 Return"
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
     engine_task_id = models.UUIDField()
@@ -111,7 +112,12 @@ class WorkTask(BrandOwnedModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["instance", "engine_task_id"], name="worktask_engine_task"),
+            # a step sent back (退回) waits again under the same engine id: one open row at a time
+            models.UniqueConstraint(
+                fields=["instance", "engine_task_id"],
+                condition=models.Q(status="open"),
+                name="worktask_one_open_per_engine_task",
+            ),
         ]
         indexes = [
             models.Index(fields=["brand", "status", "role"], name="worktask_brand_status_role"),

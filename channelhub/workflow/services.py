@@ -209,6 +209,41 @@ def act_on_task(
 
 
 @transaction.atomic
+def return_task(*, actor: Actor, task: WorkTask, to_step: str, comment: str) -> WorkTask:
+    """退回: send the request back to an earlier step, which waits again for its people."""
+    if not comment.strip():
+        raise ValidationFailed("say why the request goes back", field="comment")
+    instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
+    task = WorkTask.objects.get(pk=task.pk)
+    if task.status != WorkTask.Status.OPEN:
+        raise Conflict("this task has already been decided", code="task_closed")
+    if not _may_act(actor, task):
+        raise Forbidden("this task is not assigned to you", code="not_assignee")
+    workflow = engine.load(instance.state)
+    if to_step not in dict(engine.done_steps(workflow)):
+        raise ValidationFailed(f"step {to_step!r} has not been done yet, so work cannot go back to it", field="to_step")
+    engine.send_back(workflow, to_step)
+    task.status, task.decision, task.comment = WorkTask.Status.DONE, WorkTask.Decision.RETURN, comment
+    task.completed_at, task.completed_by = timezone.now(), actor.user
+    task.save()
+    _advance(instance, workflow)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=task,
+        brand_id=task.brand_id,
+        before={"status": "open"},
+        after={"status": "done", "decision": "return", "to_step": to_step, "comment": comment},
+    )
+    return task
+
+
+def returnable_steps(*, task: WorkTask) -> list[tuple[str, str]]:
+    """Earlier human steps of the task's instance that work could be sent back to."""
+    return engine.done_steps(engine.load(task.instance.state))
+
+
+@transaction.atomic
 def delegate_task(*, actor: Actor, task: WorkTask, to_user: User, comment: str = "") -> WorkTask:
     """Hand an open task to a colleague (转办) who holds the task's role in the brand."""
     ProcessInstance.objects.select_for_update().get(pk=task.instance_id)  # one change at a time
@@ -340,7 +375,9 @@ def _advance(instance: ProcessInstance, workflow) -> None:
     WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).exclude(
         engine_task_id__in=[step.engine_task_id for step in waiting]
     ).update(status=WorkTask.Status.CANCELLED, completed_at=timezone.now())
-    known = set(WorkTask.objects.filter(instance=instance).values_list("engine_task_id", flat=True))
+    known = set(
+        WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).values_list("engine_task_id", flat=True)
+    )
     for step in waiting:
         if step.engine_task_id in known:
             continue

@@ -253,3 +253,46 @@ class TestParallelAndCountersign:
         assert response.status_code == 422
         assert "countersigner 'nobody-here' does not hold the role 'brand_admin'" in response.json()["message"]
         assert [t["id"] for t in inbox(finance)] == [last["id"]]
+
+
+class TestSendingBack:
+    def test_director_sends_back_to_the_region_manager_who_decides_again(self, people, brand):
+        # given: the region manager approved; the director now holds the request
+        publish(people["admin"], brand, bpmn.onboarding())
+        instance = start(people["requester"], brand)
+        people["js"].post(f"/workflow/tasks/{inbox(people['js'])[0]['id']}/act", {"decision": "approve"})
+        director_task = inbox(people["admin"])[0]
+        # when: 退回 to the region review with a reason
+        sent = people["admin"].post(
+            f"/workflow/tasks/{director_task['id']}/return", {"to_step": "region_review", "comment": "请补充资质证明"}
+        )
+        # then: the region manager has it again; the director's step is closed as "return"
+        assert sent.status_code == 200, sent.content
+        assert inbox(people["admin"]) == []
+        again = inbox(people["js"])
+        assert [t["step"] for t in again] == ["region_review"]
+        people["js"].post(f"/workflow/tasks/{again[0]['id']}/act", {"decision": "approve", "comment": "已补充"})
+        assert [t["step"] for t in inbox(people["admin"])] == ["director"]
+        timeline = people["admin"].get(f"/workflow/instances/{instance['id']}").json()["timeline"]
+        assert [(e["step"], e["decision"]) for e in timeline] == [
+            ("region_review", "approve"),
+            ("director", "return"),
+            ("region_review", "approve"),
+            ("director", ""),
+        ]
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"to_step": "director", "comment": "x"}, "to_step"),
+            ({"to_step": "region_review", "comment": " "}, "comment"),
+        ],
+    )
+    def test_only_to_a_done_step_and_with_a_reason(self, people, brand, body, field):
+        publish(people["admin"], brand, bpmn.onboarding())
+        start(people["requester"], brand)
+        people["js"].post(f"/workflow/tasks/{inbox(people['js'])[0]['id']}/act", {"decision": "approve"})
+        director_task = inbox(people["admin"])[0]
+        response = people["admin"].post(f"/workflow/tasks/{director_task['id']}/return", body)
+        assert (response.status_code, response.json()["field"]) == (422, field)
+        assert [t["id"] for t in inbox(people["admin"])] == [director_task["id"]]
