@@ -1,4 +1,5 @@
 import json
+import uuid
 
 import pytest
 from django.conf import settings
@@ -9,6 +10,10 @@ from channelhub.testing import PASSWORD
 
 # Tests sign in hundreds of times; the production hasher is deliberately slow.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A shared Redis outlives a test run: give each run its own key space (sign-in failure counts!).
+settings.CACHES = {
+    alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"} for alias, config in settings.CACHES.items()
+}
 
 
 @pytest.fixture(scope="session")
