@@ -32,6 +32,7 @@ from channelhub.tenancy.permissions import (
     require_brand,
     require_role,
 )
+from channelhub.tenancy.services import grant_membership
 
 ACCOUNT_FIELDS = ["code", "name", "grade", "status", "registered_division", "address", "custom_fields"]
 PARTY_FIELDS = ["credit_code", "name", "legal_representative", "registered_capital"]
@@ -404,8 +405,6 @@ def _update_party(*, actor: Actor, account: DistributorAccount, changes: dict[st
 @transaction.atomic
 def link_distributor_user(*, actor: Actor, account: DistributorAccount, user: User) -> DistributorUser:
     """Let ``user`` sign in as this distributor (distributor_user role in the account's brand)."""
-    from channelhub.tenancy.services import grant_membership
-
     require_role(actor, account.brand_id, *STAFF_WRITERS)
     if DistributorUser.objects.filter(brand_id=account.brand_id, user=user).exists():
         raise Conflict("this user already acts for a distributor of this brand", field="user")

@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from channelhub.core.errors import NotFound
 from channelhub.core.models import AuditEntry
 from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import ApiKey, ApiToken, Brand, Role, User
@@ -13,8 +14,6 @@ def brands_for(actor: Actor) -> QuerySet[Brand]:
 
 
 def get_brand(actor: Actor, brand_id: int) -> Brand:
-    from channelhub.core.errors import NotFound
-
     brand = brands_for(actor).filter(id=brand_id).first()
     if brand is None:
         raise NotFound("brand not found")

@@ -172,12 +172,7 @@ def act_on_task(
     if decision == WorkTask.Decision.REJECT and not comment.strip():
         raise ValidationFailed("a rejection needs a comment saying why", field="comment")
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
-        task = WorkTask.objects.get(pk=task.pk)
-        if task.status != WorkTask.Status.OPEN:
-            raise Conflict("this task has already been decided", code="task_closed")
-        if not _may_act(actor, task):
-            raise Forbidden("this task is not assigned to you", code="not_assignee")
+        instance, task = _lock_open_task(actor, task)
         workflow = engine.load(instance.state)
         data = {**(form_data or {}), "decision": decision, "last_comment": comment}
         try:
@@ -213,12 +208,7 @@ def return_task(*, actor: Actor, task: WorkTask, to_step: str, comment: str) -> 
     """退回: send the request back to an earlier step, which waits again for its people."""
     if not comment.strip():
         raise ValidationFailed("say why the request goes back", field="comment")
-    instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
-    task = WorkTask.objects.get(pk=task.pk)
-    if task.status != WorkTask.Status.OPEN:
-        raise Conflict("this task has already been decided", code="task_closed")
-    if not _may_act(actor, task):
-        raise Forbidden("this task is not assigned to you", code="not_assignee")
+    instance, task = _lock_open_task(actor, task)
     workflow = engine.load(instance.state)
     if to_step not in dict(engine.done_steps(workflow)):
         raise ValidationFailed(f"step {to_step!r} has not been done yet, so work cannot go back to it", field="to_step")
@@ -238,20 +228,10 @@ def return_task(*, actor: Actor, task: WorkTask, to_step: str, comment: str) -> 
     return task
 
 
-def returnable_steps(*, task: WorkTask) -> list[tuple[str, str]]:
-    """Earlier human steps of the task's instance that work could be sent back to."""
-    return engine.done_steps(engine.load(task.instance.state))
-
-
 @transaction.atomic
 def delegate_task(*, actor: Actor, task: WorkTask, to_user: User, comment: str = "") -> WorkTask:
     """Hand an open task to a colleague (转办) who holds the task's role in the brand."""
-    ProcessInstance.objects.select_for_update().get(pk=task.instance_id)  # one change at a time
-    task = WorkTask.objects.get(pk=task.pk)
-    if task.status != WorkTask.Status.OPEN:
-        raise Conflict("this task has already been decided", code="task_closed")
-    if not _may_act(actor, task) and not actor.has_role(task.brand_id, *DEFINITION_ADMINS):
-        raise Forbidden("this task is not assigned to you", code="not_assignee")
+    _, task = _lock_open_task(actor, task, admins_too=True)
     if not Membership.objects.filter(user=to_user, brand_id=task.brand_id, role=task.role).exists():
         raise ValidationFailed("the colleague does not hold this step's role in the brand", field="to_user")
     before = {"assignee": task.assignee_id}
@@ -269,6 +249,20 @@ def delegate_task(*, actor: Actor, task: WorkTask, to_user: User, comment: str =
     )
     emit("workflow.task_assigned", _task_event(task, [to_user.pk]))
     return task
+
+
+def _lock_open_task(actor: Actor, task: WorkTask, *, admins_too: bool = False) -> tuple[ProcessInstance, WorkTask]:
+    """Lock the task's instance (one change at a time) and re-read the task: still open, and theirs.
+
+    ``admins_too`` lets brand admins act on tasks not offered to them (to hand them on).
+    """
+    instance = ProcessInstance.objects.select_for_update().get(pk=task.instance_id)
+    task = WorkTask.objects.get(pk=task.pk)
+    if task.status != WorkTask.Status.OPEN:
+        raise Conflict("this task has already been decided", code="task_closed")
+    if not _may_act(actor, task) and not (admins_too and actor.has_role(task.brand_id, *DEFINITION_ADMINS)):
+        raise Forbidden("this task is not assigned to you", code="not_assignee")
+    return instance, task
 
 
 def _may_act(actor: Actor, task: WorkTask) -> bool:
