@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from channelhub.core.api import Id, Input, Paging
 from channelhub.core.errors import NotFound
 from channelhub.tenancy.selectors import active_user
-from channelhub.workflow import selectors, services
+from channelhub.workflow import operations, selectors, services
 
 router = Router(tags=["workflow 审批流程"])
 
@@ -29,6 +29,7 @@ class DefinitionOut(Schema):
 
 class DefinitionDetail(DefinitionOut):
     bpmn_xml: str
+    decisions: list[str]
 
 
 class DraftIn(Input):
@@ -36,6 +37,7 @@ class DraftIn(Input):
     key: str = Field(..., min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(..., min_length=1, max_length=200)
     bpmn_xml: str = Field(..., min_length=1, max_length=1_000_000)
+    decisions: list[str] = Field([], max_length=20, description="DMN documents, one decision table each")
 
 
 class StartIn(Input):
@@ -72,6 +74,17 @@ class DelegateIn(Input):
     comment: str = Field("", max_length=2000)
 
 
+class AddSignerIn(Input):
+    to_user: str = Field(..., min_length=1, max_length=150, description="username of the person to add")
+    before: bool = Field(True, description="前加签 (they decide first, then back to me) or 后加签 (I approve now)")
+    comment: str = Field("", max_length=2000)
+
+
+class OperationOut(Schema):
+    name: str
+    label: str
+
+
 class TimelineEntry(Schema):
     step: str
     name: str
@@ -79,6 +92,7 @@ class TimelineEntry(Schema):
     status: str
     decision: str
     comment: str
+    form_data: dict[str, Any]
     assignee: str | None
     completed_by: str | None
     created_at: datetime
@@ -101,6 +115,7 @@ class InstanceOut(Schema):
 
 
 class InstanceDetail(InstanceOut):
+    data: dict[str, Any] = Field(..., description="the business data the request was started with")
     timeline: list[TimelineEntry]
 
     @staticmethod
@@ -113,6 +128,7 @@ class InstanceDetail(InstanceOut):
                 "status": t.status,
                 "decision": t.decision,
                 "comment": t.comment,
+                "form_data": t.form_data,
                 "assignee": t.assignee.username if t.assignee else None,
                 "completed_by": t.completed_by.username if t.completed_by else None,
                 "created_at": t.created_at,
@@ -237,3 +253,30 @@ def delegate(request: HttpRequest, task_id: Id, payload: DelegateIn):
     if to_user is None:
         raise NotFound("no such colleague", field="to_user")
     return services.delegate_task(actor=request.actor, task=task, to_user=to_user, comment=payload.comment)
+
+
+@router.post("/workflow/tasks/{task_id}/add-signer", response=TaskOut)
+def add_signer(request: HttpRequest, task_id: Id, payload: AddSignerIn):
+    """加签: bring one more person into this step; returns their new task."""
+    task = selectors.get_task(request.actor, task_id)
+    to_user = active_user(payload.to_user)
+    if to_user is None:
+        raise NotFound("no such colleague", field="to_user")
+    return services.add_signer(
+        actor=request.actor, task=task, to_user=to_user, comment=payload.comment, before=payload.before
+    )
+
+
+@router.post("/workflow/instances/{instance_id}/retry", response=InstanceDetail)
+def retry(request: HttpRequest, instance_id: Id):
+    """Brand admins: try again to move a process stopped by an incident (a failed service step, a
+    timer or condition that raised). 409 when it is not stopped."""
+    instance = selectors.get_instance(request.actor, instance_id)
+    services.retry_instance(actor=request.actor, instance=instance)
+    return selectors.get_instance(request.actor, instance_id)
+
+
+@router.get("/workflow/operations", response=list[OperationOut])
+def list_operations(request: HttpRequest):
+    """What a service step may call: put the name in the serviceTask's ``implementation``."""
+    return operations.catalogue()

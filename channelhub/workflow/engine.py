@@ -14,14 +14,24 @@ from typing import Any
 from uuid import UUID
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.BpmnParser import DEFAULT_NSMAP, full_tag
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ExclusiveGateway, ScriptTask, UserTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins import BpmnSpecMixin
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, BusinessRuleTaskParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
+from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -60,9 +70,50 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
 
 
+class ServiceStep(ServiceTaskMixin, BpmnSpecMixin):
+    """A ``serviceTask`` whose ``implementation`` names a ChannelHub operation (e.g.
+    ``partners.activate_distributor``). The engine stops before it, like before a person's step:
+    the workflow services run the operation inside their transaction and then let the engine go on,
+    so a failing operation becomes an incident that keeps everything decided before it.
+    """
+
+    def __init__(self, wf_spec, bpmn_id, operation: str = "", **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.operation = operation
+        self.manual = True
+
+    def _run_hook(self, task):
+        return True
+
+
+class ServiceStepParser(TaskParser):
+    def create_task(self):
+        operation = (self.node.get("implementation") or "").strip()
+        return self.spec_class(self.spec, self.bpmn_id, operation=operation, **self.bpmn_attributes)
+
+
+class ServiceStepConverter(BpmnTaskSpecConverter):
+    def to_dict(self, spec):
+        return {**self.get_default_attributes(spec), "operation": spec.operation}
+
+
+class Parser(BpmnDmnParser):
+    """BPMN with DMN decision tables; a business rule task names its table with
+    ``camunda:decisionRef`` (what the common modelers write)."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        full_tag("serviceTask"): (ServiceStepParser, ServiceStep),
+        full_tag("businessRuleTask"): (BusinessRuleTaskParser, BusinessRuleTask),
+    }
+
+    def __init__(self):
+        super().__init__(namespaces={**DEFAULT_NSMAP, "camunda": CAMUNDA_MODEL_NS})
+
+
 def _registry():
-    """Spiff's converters plus the values formulas produce: Decimal money and dates."""
-    registry = BpmnWorkflowSerializer.configure()
+    """Spiff's converters plus ours, and the values formulas produce: Decimal money and dates."""
+    config = {**DEFAULT_CONFIG, ServiceStep: ServiceStepConverter, BusinessRuleTask: BaseBusinessRuleTaskConverter}
+    registry = BpmnWorkflowSerializer.configure(config)
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     return registry
@@ -92,11 +143,13 @@ class DefinitionInvalid(formula.FormulaError):
         self.problems = problems
 
 
-def _parse(bpmn_xml: str):
-    if len(bpmn_xml.encode()) > MAX_BPMN_BYTES:
-        raise DefinitionInvalid(["the BPMN document is larger than 1 MB"])
-    parser = BpmnParser()
+def _parse(bpmn_xml: str, decisions: tuple[str, ...] = ()):
+    if len(bpmn_xml.encode()) + sum(len(d.encode()) for d in decisions) > MAX_BPMN_BYTES:
+        raise DefinitionInvalid(["the BPMN and DMN documents are larger than 1 MB together"])
+    parser = Parser()
     try:
+        for dmn_xml in decisions:
+            parser.add_dmn_xml(_xml(dmn_xml))
         parser.add_bpmn_xml(_xml(bpmn_xml))
         ids = parser.get_process_ids()
         if len(ids) != 1:
@@ -105,14 +158,14 @@ def _parse(bpmn_xml: str):
     except ValidationException as exc:
         where = f" at {exc.tag} '{exc.id}'" if getattr(exc, "id", "") else ""
         raise DefinitionInvalid([f"invalid BPMN{where}: {exc}"]) from None
-    except (SpiffWorkflowException, ValueError, SyntaxError) as exc:  # lxml and parser errors
-        raise DefinitionInvalid([f"invalid BPMN: {exc}"]) from None
+    except (SpiffWorkflowException, ValueError, SyntaxError, KeyError, IndexError) as exc:  # lxml and parsers
+        raise DefinitionInvalid([f"invalid BPMN or DMN: {exc!s}"]) from None
 
 
 def _xml(bpmn_xml: str):
     """The document as a tree, refusing DTDs and entities (no XXE, no entity bombs)."""
     if "<!DOCTYPE" in bpmn_xml or "<!ENTITY" in bpmn_xml:
-        raise DefinitionInvalid(["DOCTYPE and ENTITY declarations are not allowed in BPMN"])
+        raise DefinitionInvalid(["DOCTYPE and ENTITY declarations are not allowed in BPMN or DMN"])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     return etree.fromstring(bpmn_xml.encode(), parser=parser)
 
@@ -160,9 +213,14 @@ def _label(spec) -> str:
     return f"'{spec.bpmn_name or spec.bpmn_id or spec.name}'"
 
 
-def validate(bpmn_xml: str) -> tuple[str, list[str]]:
-    """The executable process id and the problems that would stop it from running well."""
-    process_id, spec = _parse(bpmn_xml)
+def validate(
+    bpmn_xml: str, decisions: tuple[str, ...] = (), operations: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    """The executable process id and the problems that would stop it from running well.
+
+    ``operations`` are the service operations a service step may name.
+    """
+    process_id, spec = _parse(bpmn_xml, tuple(decisions))
     problems = _unreachable(bpmn_xml, spec)
     roles = set(Role.values) - {Role.DISTRIBUTOR_USER}
     reachable, frontier = set(), [spec.start]
@@ -191,7 +249,37 @@ def validate(bpmn_xml: str) -> tuple[str, list[str]]:
                 problems += _expression_problems(condition.args[0], f"condition on gateway {_label(task_spec)}")
         if isinstance(task_spec, ScriptTask):
             problems += _expression_problems(task_spec.script, f"script of {_label(task_spec)}", script=True)
+        if isinstance(task_spec, MultiInstanceTask) and task_spec.condition:
+            step = spec.task_specs[task_spec.task_spec]  # the repeated step carries the name
+            problems += _expression_problems(task_spec.condition, f"completion condition of {_label(step)}")
+        if isinstance(task_spec, ServiceStep) and task_spec.operation not in operations:
+            known = ", ".join(sorted(operations)) or "none"
+            problems.append(
+                f"service step {_label(task_spec)} calls {task_spec.operation or 'nothing'!r}; "
+                f"set implementation to one of: {known}"
+            )
+        if isinstance(task_spec, BusinessRuleTask):
+            problems += _table_problems(task_spec)
     return process_id, problems
+
+
+def _table_problems(task_spec) -> list[str]:
+    """Every input expression and cell of a decision table must be a sandbox formula."""
+    table = task_spec.dmnEngine.decision_table
+    where = f"decision table '{table.name or table.id}' of {_label(task_spec)}"
+    problems = []
+    for column in table.inputs:
+        problems += _expression_problems(column.expression or "", f"{where}, input {column.label or column.id!r}")
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            # a cell is a value (compared with ==) or the right-hand side of a comparison
+            text = ((entry.lhs[0] if entry.lhs else None) or "").strip()
+            if text and text != "-" and _expression_problems(text, "") and _expression_problems(f"v {text}", ""):
+                problems.append(f"{where}, rule {rule.row_number}: {text!r} is not a value or a comparison")
+        for entry in rule.outputEntries:
+            if entry.text:
+                problems += _expression_problems(entry.text, f"{where}, rule {rule.row_number} output")
+    return problems
 
 
 def _expression_problems(text: str, where: str, *, script: bool = False) -> list[str]:
@@ -206,13 +294,13 @@ def _expression_problems(text: str, where: str, *, script: bool = False) -> list
 
 
 @lru_cache(maxsize=256)
-def _spec(bpmn_xml: str):
-    return _parse(bpmn_xml)[1]
+def _spec(bpmn_xml: str, decisions: tuple[str, ...]):
+    return _parse(bpmn_xml, decisions)[1]
 
 
-def start(bpmn_xml: str, data: dict[str, Any]) -> BpmnWorkflow:
+def start(bpmn_xml: str, data: dict[str, Any], decisions: tuple[str, ...] = ()) -> BpmnWorkflow:
     """A new workflow with ``data`` as the business data every step can read, run until it waits."""
-    workflow = BpmnWorkflow(_spec(bpmn_xml), script_engine=SCRIPT_ENGINE)
+    workflow = BpmnWorkflow(_spec(bpmn_xml, tuple(decisions)), script_engine=SCRIPT_ENGINE)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     workflow.do_engine_steps()
@@ -254,6 +342,66 @@ def complete(workflow: BpmnWorkflow, engine_task_id: UUID, data: dict[str, Any])
     output = _output_item(task)
     if output is not None and "decision" in data:
         task.data[output.bpmn_id] = data["decision"]  # each signer's vote goes into the collection
+        _count_votes(task, data["decision"])
+    task.run()
+    workflow.do_engine_steps()
+
+
+def _count_votes(task, vote: str) -> None:
+    """Tally a countersign (会签) so far, this vote included, for its completion condition and the
+    steps after it: ``nrOfInstances``, ``nrOfCompletedInstances``, ``nrOfApprovals``, ``nrOfRejections``
+    (e.g. any-of: ``nrOfApprovals >= 1``; two of three: ``nrOfApprovals >= 2``; one veto ends it:
+    ``nrOfRejections >= 1``). The step's own tally is also kept as ``<step>_approvals`` and
+    ``<step>_rejections``."""
+    parent = task.parent
+    spec = parent.task_spec
+    votes = [
+        child.data.get(spec.output_item.bpmn_id) for child in parent.children if child.state == TaskState.COMPLETED
+    ]
+    votes.append(vote)
+    total = len(spec.data_input.get(parent)) if spec.data_input is not None else parent.internal_data.get("cardinality")
+    tally = {
+        "nrOfInstances": total,
+        "nrOfCompletedInstances": len(votes),
+        "nrOfApprovals": votes.count("approve"),
+        "nrOfRejections": votes.count("reject"),
+    }
+    task.data.update(tally)
+    parent.data[f"{spec.bpmn_id}_approvals"] = tally["nrOfApprovals"]
+    parent.data[f"{spec.bpmn_id}_rejections"] = tally["nrOfRejections"]
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """A service step the engine is waiting on: run ``operation``, then :func:`finish_service`."""
+
+    engine_task_id: UUID
+    step: str
+    name: str
+    operation: str
+
+
+def waiting_services(workflow: BpmnWorkflow) -> list[ServiceCall]:
+    return [
+        ServiceCall(
+            task.id,
+            task.task_spec.bpmn_id,
+            task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            task.task_spec.operation,
+        )
+        for task in workflow.get_tasks(state=TaskState.READY)
+        if isinstance(task.task_spec, ServiceStep)
+    ]
+
+
+def task_data(workflow: BpmnWorkflow, engine_task_id: UUID) -> dict[str, Any]:
+    return dict(workflow.get_task_from_id(engine_task_id).data)
+
+
+def finish_service(workflow: BpmnWorkflow, engine_task_id: UUID, result: dict[str, Any] | None) -> None:
+    """Record a service step's result in the process data and run on until the process waits."""
+    task = workflow.get_task_from_id(engine_task_id)
+    task.data.update(result or {})
     task.run()
     workflow.do_engine_steps()
 

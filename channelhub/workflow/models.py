@@ -1,6 +1,7 @@
 """Approval processes: BPMN definitions per brand and version, running instances, human tasks."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from channelhub.core.models import TimeStampedModel
@@ -24,6 +25,7 @@ class ProcessDefinition(BrandOwnedModel, TimeStampedModel):
     version = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     bpmn_xml = models.TextField()
+    decisions = models.JSONField(default=list, blank=True, help_text="DMN documents (one decision table each)")
     process_id = models.CharField(max_length=100, blank=True, help_text="id of the executable BPMN process")
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -56,6 +58,9 @@ class ProcessInstance(BrandOwnedModel, TimeStampedModel):
     subject_id = models.CharField(max_length=64)
     subject_label = models.CharField(max_length=200, blank=True)
     subject_divisions = models.JSONField(default=list, help_text="division codes of the business object")
+    data = models.JSONField(
+        default=dict, blank=True, encoder=DjangoJSONEncoder, help_text="the business data the request was started with"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     # Kept as the engine wrote it: PostgreSQL's jsonb would reorder keys the engine relies on.
     state = models.TextField(blank=True, help_text="serialized engine state (JSON text)")
@@ -89,6 +94,7 @@ class WorkTask(BrandOwnedModel):
         APPROVE = "approve", "同意 Approve"
         REJECT = "reject", "驳回 Reject"
         RETURN = "return", "退回 Return"
+        ADD_SIGNER = "add_signer", "加签 Add signer"
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
     engine_task_id = models.UUIDField()
@@ -103,6 +109,22 @@ class WorkTask(BrandOwnedModel):
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     comment = models.TextField(blank=True)
     form_data = models.JSONField(default=dict, blank=True)
+    added_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the task that added this signer (加签)",
+    )
+    return_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="who decides the step after this added signer (加签 before them)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(

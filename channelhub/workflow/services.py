@@ -22,28 +22,38 @@ from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import Membership, Role, User
 from channelhub.tenancy.permissions import require_brand, require_role
 from channelhub.tenancy.rls import set_brand_scope
-from channelhub.workflow import engine
+from channelhub.workflow import engine, operations
 from channelhub.workflow.models import ProcessDefinition, ProcessInstance, TaskCandidate, WorkTask
 
 DEFINITION_ADMINS = (Role.BRAND_ADMIN, Role.GROUP_ADMIN)
 
 
 @transaction.atomic
-def save_draft(*, actor: Actor, brand_id: int | None, key: str, name: str, bpmn_xml: str) -> ProcessDefinition:
-    """Create or replace the draft of a process key; drafts are checked only when published."""
+def save_draft(
+    *,
+    actor: Actor,
+    brand_id: int | None,
+    key: str,
+    name: str,
+    bpmn_xml: str,
+    decisions: list[str] | None = None,
+) -> ProcessDefinition:
+    """Create or replace the draft of a process key (with its DMN decision tables, if any);
+    drafts are checked only when published."""
     brand_id = require_brand(actor, brand_id)
     require_role(actor, brand_id, *DEFINITION_ADMINS)
     if not bpmn_xml.strip():
         raise ValidationFailed("the BPMN document is empty", field="bpmn_xml")
+    decisions = [d for d in (decisions or []) if d.strip()]
     draft = (
         ProcessDefinition.objects.select_for_update()
         .filter(brand_id=brand_id, key=key, status=ProcessDefinition.Status.DRAFT)
         .first()
     )
-    before = audit.snapshot(draft, ["name", "bpmn_xml"]) if draft else None
+    before = audit.snapshot(draft, ["name", "bpmn_xml", "decisions"]) if draft else None
     if draft is None:
         draft = ProcessDefinition(brand_id=brand_id, key=key)
-    draft.name, draft.bpmn_xml = name, bpmn_xml
+    draft.name, draft.bpmn_xml, draft.decisions = name, bpmn_xml, decisions
     draft.save()
     audit.record(
         actor=actor,
@@ -51,7 +61,7 @@ def save_draft(*, actor: Actor, brand_id: int | None, key: str, name: str, bpmn_
         obj=draft,
         brand_id=brand_id,
         before=before,
-        after=audit.snapshot(draft, ["name", "bpmn_xml"]),
+        after=audit.snapshot(draft, ["name", "bpmn_xml", "decisions"]),
     )
     return draft
 
@@ -63,7 +73,7 @@ def publish_definition(*, actor: Actor, definition: ProcessDefinition) -> Proces
     definition = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
     if definition.status != ProcessDefinition.Status.DRAFT:
         raise Conflict("only a draft can be published", field="status")
-    process_id, problems = engine.validate(definition.bpmn_xml)
+    process_id, problems = engine.validate(definition.bpmn_xml, tuple(definition.decisions), operations.names())
     if problems:
         raise engine.DefinitionInvalid(problems)
     versions = ProcessDefinition.objects.select_for_update().filter(brand_id=definition.brand_id, key=definition.key)
@@ -136,10 +146,11 @@ def start_process(
         subject_id=str(subject_id),
         subject_label=subject_label[:200],
         subject_divisions=sorted(subject_divisions or []),
+        data=dict(data or {}),
         started_by=actor.user,
     )
     try:
-        workflow = engine.start(definition.bpmn_xml, dict(data or {}))
+        workflow = engine.start(definition.bpmn_xml, dict(data or {}), tuple(definition.decisions))
     except (FormulaError, SpiffWorkflowException) as exc:
         raise ValidationFailed(f"the process could not start: {_reason(exc)}", code="process_failed") from None
     _advance(instance, workflow)
@@ -173,6 +184,11 @@ def act_on_task(
         raise ValidationFailed("a rejection needs a comment saying why", field="comment")
     with transaction.atomic():
         instance, task = _lock_open_task(actor, task)
+        if task.return_to_id and decision == WorkTask.Decision.APPROVE:
+            # an added signer (前加签) agreed: the step goes back to whoever asked them
+            _close(task, actor, decision, comment, form_data)
+            _open_added_task(task, task.return_to, return_to=None)
+            return task
         workflow = engine.load(instance.state)
         data = {**(form_data or {}), "decision": decision, "last_comment": comment}
         try:
@@ -184,23 +200,67 @@ def act_on_task(
                 status=ProcessInstance.Status.INCIDENT, incident=incident[:2000]
             )
         else:
-            task.status, task.decision, task.comment = WorkTask.Status.DONE, decision, comment
-            task.form_data = form_data or {}
-            task.completed_at, task.completed_by = timezone.now(), actor.user
-            task.save()
-            instance.status = ProcessInstance.Status.RUNNING
+            _close(task, actor, decision, comment, form_data)
             _advance(instance, workflow)
-            audit.record(
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                obj=task,
-                brand_id=task.brand_id,
-                before={"status": "open"},
-                after={"status": "done", "decision": decision, "comment": comment},
-            )
             return task
     # raised after the incident is committed, so the refusal does not undo the record of it
     raise ValidationFailed(f"the process could not go on: {incident}", code="incident")
+
+
+def _close(task: WorkTask, actor: Actor, decision: str, comment: str, form_data: dict | None = None) -> None:
+    """Record a person's decision on their task (who, when, the comment and the form data)."""
+    task.status, task.decision, task.comment = WorkTask.Status.DONE, decision, comment
+    task.form_data = form_data or {}
+    task.completed_at, task.completed_by = timezone.now(), actor.user
+    task.save()
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=task,
+        brand_id=task.brand_id,
+        before={"status": "open"},
+        after={"status": "done", "decision": decision, "comment": comment},
+    )
+
+
+def _open_added_task(task: WorkTask, user: User, *, return_to: User | None) -> WorkTask:
+    """A new open row for the same engine step, decided by ``user`` (加签)."""
+    added = WorkTask.objects.create(
+        brand_id=task.brand_id,
+        instance_id=task.instance_id,
+        engine_task_id=task.engine_task_id,
+        step=task.step,
+        name=task.name,
+        role=task.role,
+        assignee=user,
+        added_by=task,
+        return_to=return_to,
+    )
+    TaskCandidate.objects.create(brand_id=task.brand_id, task=added, user=user)
+    emit("workflow.task_assigned", _task_event(added, [user.pk]))
+    return added
+
+
+@transaction.atomic
+def add_signer(*, actor: Actor, task: WorkTask, to_user: User, comment: str = "", before: bool = True) -> WorkTask:
+    """加签: bring one more person into this step.
+
+    ``before`` (前加签): the added signer decides first and the step then comes back to the actor.
+    Otherwise (后加签) the actor approves now and the added signer's decision settles the step.
+    Either way a rejection by the added signer rejects the step. Returns the added signer's task.
+    """
+    _, task = _lock_open_task(actor, task)
+    if to_user.pk == actor.user.pk:
+        raise ValidationFailed("choose someone other than yourself", field="to_user")
+    colleague = Membership.objects.filter(user=to_user, brand_id=task.brand_id, user__is_active=True).exclude(
+        role=Role.DISTRIBUTOR_USER
+    )
+    if not colleague.exists():
+        raise ValidationFailed("the signer must be an active member of the brand's staff", field="to_user")
+    decision = WorkTask.Decision.ADD_SIGNER if before else WorkTask.Decision.APPROVE
+    note = comment.strip() or f"加签 {to_user.get_full_name() or to_user.username}"
+    _close(task, actor, decision, note)
+    return _open_added_task(task, to_user, return_to=actor.user if before else None)
 
 
 @transaction.atomic
@@ -213,18 +273,8 @@ def return_task(*, actor: Actor, task: WorkTask, to_step: str, comment: str) -> 
     if to_step not in dict(engine.done_steps(workflow)):
         raise ValidationFailed(f"step {to_step!r} has not been done yet, so work cannot go back to it", field="to_step")
     engine.send_back(workflow, to_step)
-    task.status, task.decision, task.comment = WorkTask.Status.DONE, WorkTask.Decision.RETURN, comment
-    task.completed_at, task.completed_by = timezone.now(), actor.user
-    task.save()
+    _close(task, actor, WorkTask.Decision.RETURN, comment, {"to_step": to_step})
     _advance(instance, workflow)
-    audit.record(
-        actor=actor,
-        action=AuditEntry.Action.UPDATE,
-        obj=task,
-        brand_id=task.brand_id,
-        before={"status": "open"},
-        after={"status": "done", "decision": "return", "to_step": to_step, "comment": comment},
-    )
     return task
 
 
@@ -249,6 +299,36 @@ def delegate_task(*, actor: Actor, task: WorkTask, to_user: User, comment: str =
     )
     emit("workflow.task_assigned", _task_event(task, [to_user.pk]))
     return task
+
+
+def retry_instance(*, actor: Actor, instance: ProcessInstance) -> ProcessInstance:
+    """Try again to move a process that stopped on an incident: a failed service step runs again,
+    due timers fire. A step a person must decide again (its condition failed) is simply reopened.
+    If it fails again the instance stays an incident with the new reason."""
+    require_role(actor, instance.brand_id, *DEFINITION_ADMINS)
+    with transaction.atomic():
+        instance = ProcessInstance.objects.select_for_update().select_related("definition").get(pk=instance.pk)
+        if instance.status != ProcessInstance.Status.INCIDENT:
+            raise Conflict("only a process stopped by an incident can be retried", code="no_incident")
+        before = {"status": instance.status, "incident": instance.incident}
+        workflow = engine.load(instance.state)
+        try:
+            with transaction.atomic():
+                fired = engine.refresh(workflow)
+                _tell_about_timers(instance, fired)
+                _advance(instance, workflow)
+        except (FormulaError, SpiffWorkflowException) as exc:
+            instance.incident = _reason(exc)[:2000]
+            ProcessInstance.objects.filter(pk=instance.pk).update(incident=instance.incident)
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=instance,
+            brand_id=instance.brand_id,
+            before=before,
+            after={"status": instance.status, "incident": instance.incident, "retried": True},
+        )
+    return instance
 
 
 def _lock_open_task(actor: Actor, task: WorkTask, *, admins_too: bool = False) -> tuple[ProcessInstance, WorkTask]:
@@ -353,16 +433,51 @@ def _tell_about_timers(instance: ProcessInstance, fired: list[engine.FiredTimer]
         emit(event, {**_task_event(task, users), "timer": timer.name})
 
 
+def _run_service_steps(instance: ProcessInstance, workflow):
+    """Run the operations of the service steps the engine waits on, each with what follows it in
+    one savepoint, until the process waits for people (or ends).
+
+    Returns the workflow and, when an operation (or what the engine does after it) fails, the
+    incident text: the operation's writes are undone, the workflow is as it was before that step,
+    which still waits, so a retry runs it again and nothing decided before it is lost.
+    """
+    system = Actor.system("workflow")
+    for _ in range(100):  # a process that keeps calling services without people is cut short
+        calls = engine.waiting_services(workflow)
+        if not calls:
+            return workflow, ""
+        call, before = calls[0], engine.dump(workflow)
+        try:
+            operation = operations.get(call.operation)
+            if operation is None:
+                raise FormulaError(f"no operation named {call.operation!r}")
+            request = operations.OperationCall(
+                system,
+                instance.brand_id,
+                instance.subject_type,
+                instance.subject_id,
+                engine.task_data(workflow, call.engine_task_id),
+            )
+            with transaction.atomic():
+                engine.finish_service(workflow, call.engine_task_id, operation.handler(request))
+        except Exception as exc:  # any failure of an operation becomes an incident an admin can retry
+            return engine.load(before), f"service step '{call.name}' ({call.operation}) failed: {_reason(exc)}"
+    return workflow, "service steps kept running without anyone deciding anything (more than 100 in a row)"
+
+
 def _advance(instance: ProcessInstance, workflow) -> None:
-    """Store the engine state, open rows for newly waiting steps and close the instance if done."""
+    """Run service steps, store the engine state, open rows for newly waiting steps and close the
+    instance if done."""
+    workflow, incident = _run_service_steps(instance, workflow)
     instance.state = engine.dump(workflow)
     instance.next_timer_at = engine.next_timer_at(workflow)
-    if workflow.is_completed():
+    instance.incident = incident[:2000]
+    instance.status = ProcessInstance.Status.INCIDENT if incident else ProcessInstance.Status.RUNNING
+    if not incident and workflow.is_completed():
         final = engine.final_data(workflow)
         rejected = final.get("outcome") == "rejected" or final.get("decision") == WorkTask.Decision.REJECT
         instance.status = ProcessInstance.Status.REJECTED if rejected else ProcessInstance.Status.APPROVED
         instance.ended_at = timezone.now()
-    instance.incident = ""
     instance.save()
     waiting = engine.waiting_steps(workflow)
     # steps the engine no longer waits on (an escalation timer interrupted them) are closed
@@ -390,7 +505,7 @@ def _advance(instance: ProcessInstance, workflow) -> None:
             TaskCandidate(brand_id=instance.brand_id, task=task, user_id=u) for u in users
         )
         emit("workflow.task_assigned", _task_event(task, users))
-    if instance.status != ProcessInstance.Status.RUNNING:
+    if instance.status in (ProcessInstance.Status.APPROVED, ProcessInstance.Status.REJECTED):
         WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).update(status=WorkTask.Status.CANCELLED)
         emit(
             "workflow.instance_finished",

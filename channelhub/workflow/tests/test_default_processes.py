@@ -2,8 +2,9 @@
 
 import pytest
 
+from channelhub.partners.models import DistributorAccount
 from channelhub.tenancy.actor import Actor
-from channelhub.testing import BrandFactory, see_all_brands, user_with_role
+from channelhub.testing import AccountFactory, BrandFactory, see_all_brands, user_with_role
 from channelhub.workflow import services
 from channelhub.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
 
@@ -30,13 +31,14 @@ def decide(actor: Actor, step: str, decision: str = "approve") -> None:
     services.act_on_task(actor=actor, task=task, decision=decision, comment="审核意见")
 
 
-def onboarding(brand, admin: Actor, capital: int) -> ProcessInstance:
+def onboarding(brand, admin: Actor, capital: int, account: DistributorAccount | None = None) -> ProcessInstance:
+    account = account or AccountFactory(brand=brand, status=DistributorAccount.Status.PROSPECT)
     return services.start_process(
         actor=admin,
         brand_id=brand.id,
         key="distributor_onboarding",
-        subject_type="partners.application",
-        subject_id="1",
+        subject_type="partners.distributoraccount",
+        subject_id=account.pk,
         subject_divisions=["320102"],
         data={"registered_capital": capital},
     )
@@ -50,13 +52,45 @@ def test_every_key_has_a_published_default_and_installing_again_adds_nothing(bra
     assert services.install_default_processes(actor=people["admin"], brand_id=brand.id) == []
 
 
-def test_small_applicant_region_manager_then_director(brand_people):
+def test_small_applicant_region_manager_then_director_then_the_account_is_active(brand_people):
     brand, people = brand_people
-    instance = onboarding(brand, people["admin"], capital=1_000_000)
+    account = AccountFactory(brand=brand, status=DistributorAccount.Status.PROSPECT)
+    instance = onboarding(brand, people["admin"], capital=1_000_000, account=account)
     decide(people["manager"], "region_review")
     assert list(WorkTask.objects.filter(status="open").values_list("step", flat=True)) == ["director"]
     decide(people["admin"], "director")
     assert ProcessInstance.objects.get(pk=instance.pk).status == "approved"
+    account.refresh_from_db()
+    assert account.status == DistributorAccount.Status.ACTIVE
+
+
+def test_a_director_rejection_leaves_the_account_a_prospect(brand_people):
+    brand, people = brand_people
+    account = AccountFactory(brand=brand, status=DistributorAccount.Status.PROSPECT)
+    instance = onboarding(brand, people["admin"], capital=1_000_000, account=account)
+    decide(people["manager"], "region_review")
+    decide(people["admin"], "director", "reject")
+    assert ProcessInstance.objects.get(pk=instance.pk).status == "rejected"
+    account.refresh_from_db()
+    assert account.status == DistributorAccount.Status.PROSPECT
+
+
+def test_an_approved_exit_marks_the_account_exited(brand_people):
+    brand, people = brand_people
+    account = AccountFactory(brand=brand, status=DistributorAccount.Status.ACTIVE)
+    instance = services.start_process(
+        actor=people["admin"],
+        brand_id=brand.id,
+        key="distributor_exit",
+        subject_type="partners.distributoraccount",
+        subject_id=account.pk,
+        subject_divisions=["320102"],
+    )
+    decide(people["manager"], "first_review")
+    decide(people["admin"], "second_review")
+    assert ProcessInstance.objects.get(pk=instance.pk).status == "approved"
+    account.refresh_from_db()
+    assert account.status == DistributorAccount.Status.EXITED
 
 
 def test_large_applicant_gets_finance_in_parallel_and_its_rejection_counts(brand_people):

@@ -136,3 +136,30 @@ def test_timer_durations_may_be_formulas(running, clock):
         actor=admin, brand_id=running["instance"].brand_id, key="timed", subject_type="t", subject_id="2"
     )
     assert timedelta(hours=1, minutes=59) < instance.next_timer_at - timezone.now() <= timedelta(hours=2)
+
+
+@pytest.mark.parametrize("outcome", ["approved", "rejected"])
+def test_escalation_may_decide_by_itself(outcome, clock, heard, django_capture_on_commit_callbacks):
+    # given: finance must decide within 48 h, else the request is decided as configured
+    brand = BrandFactory()
+    admin = Actor.for_user(user_with_role("brand_admin", brand))
+    finance = user_with_role("finance", brand)
+    see_all_brands()
+    xml = bpmn.auto_decided(outcome=outcome)
+    services.publish_definition(
+        actor=admin, definition=services.save_draft(actor=admin, brand_id=brand.id, key="auto", name="a", bpmn_xml=xml)
+    )
+    instance = services.start_process(actor=admin, brand_id=brand.id, key="auto", subject_type="t", subject_id="1")
+    clock.offset = timedelta(hours=47)
+    services.sweep_timers(now=clock.now())
+    assert ProcessInstance.objects.get(pk=instance.pk).status == "running"
+    # when: 48 hours pass without a decision
+    clock.offset = timedelta(hours=49)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_timers(now=clock.now()) == 1
+    # then: the request is decided, finance's task closed and finance told
+    instance.refresh_from_db()
+    assert (instance.status, instance.next_timer_at) == (outcome, None)
+    assert WorkTask.objects.get().status == "cancelled"
+    escalated = [p for name, p in heard if name == "workflow.task_escalated"]
+    assert [(p["user_ids"], p["timer"]) for p in escalated] == [([finance.pk], "超时自动处理")]
