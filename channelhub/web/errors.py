@@ -41,14 +41,26 @@ MESSAGES = {
     ),
     "only a draft can be published": _("Only a draft can be published."),
     "the BPMN document is empty": _("The BPMN document is empty."),
+    "say why the request goes back": _("Say why the request goes back."),
+    "choose someone other than yourself": _("Choose someone other than yourself."),
+    "the signer must be an active member of the brand's staff": _(
+        "The signer must be an active member of the brand's staff."
+    ),
+    "only a process stopped by an incident can be retried": _("Only a process stopped by an incident can be retried."),
     # problems found when a process definition is published
-    "the BPMN document is larger than 1 MB": _("The BPMN document is larger than 1 MB."),
-    "DOCTYPE and ENTITY declarations are not allowed in BPMN": _(
-        "DOCTYPE and ENTITY declarations are not allowed in BPMN."
+    "the BPMN and DMN documents are larger than 1 MB together": _(
+        "The BPMN and DMN documents are larger than 1 MB together."
+    ),
+    "DOCTYPE and ENTITY declarations are not allowed in BPMN or DMN": _(
+        "DOCTYPE and ENTITY declarations are not allowed in BPMN or DMN."
     ),
 }
 
 PATTERNS = [
+    (
+        re.compile(r"^step '(?P<value>.+)' has not been done yet, so work cannot go back to it$"),
+        _("Step %(value)s has not been done yet, so the request cannot go back to it."),
+    ),
     (re.compile(r"^unknown division code\(s\): (?P<value>.+)$"), _("Unknown division code(s): %(value)s")),
     (re.compile(r"^unknown division code '(?P<value>.+)'$"), _("Unknown division code: %(value)s")),
     (re.compile(r"^unknown sales region id\(s\): (?P<value>.+)$"), _("Unknown sales region(s): %(value)s")),

@@ -314,6 +314,50 @@ class DelegateForm(forms.Form):
     )
 
 
+class ReturnForm(forms.Form):
+    """退回: send the request back to one of the steps already done, saying why."""
+
+    # Which steps work may go back to is the service's rule; the list only offers them.
+    to_step = forms.CharField(max_length=100, label=_("Send back to"), widget=forms.Select)
+    comment = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason for sending back"),
+        error_messages={"required": _("Say why the request goes back, so the step knows what to redo.")},
+    )
+
+    def __init__(self, *args, steps: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_step"].widget.choices = steps
+        self.fields["to_step"].widget.attrs.pop("maxlength", None)  # not an attribute of <select>
+        if steps:
+            self.fields["to_step"].initial = steps[-1][0]  # the step just before, most often
+
+
+class AddSignerForm(forms.Form):
+    """加签: ask one more colleague to sign this step, before the actor decides or in their stead."""
+
+    to_user = forms.CharField(
+        max_length=150,
+        label=_("Colleague"),
+        help_text=_("Username of a colleague in this brand"),
+        widget=forms.TextInput(attrs={"list": "signer-list", "autocomplete": "off"}),
+    )
+    before = forms.TypedChoiceField(
+        coerce=lambda value: value == "before",
+        choices=[
+            ("before", _("Before me: they sign first, then the step comes back to me")),
+            ("after", _("After me: I approve now, and their decision settles the step")),
+        ],
+        initial="before",
+        widget=forms.RadioSelect,
+        label=_("Sign order"),
+    )
+    comment = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note for the colleague")
+    )
+
+
 class DefinitionForm(forms.Form):
     """A BPMN 2.0 document saved as the draft of a process key: uploaded as a file or pasted."""
 
@@ -332,6 +376,11 @@ class DefinitionForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "mono"}),
         label=_("Or paste the BPMN XML"),
+    )
+    dmn_file = forms.FileField(
+        required=False,
+        label=_("DMN decision table"),
+        help_text=_("Optional .dmn file for a business rule task (camunda:decisionRef); without one, the tables stay"),
     )
 
     def __init__(self, *args, brands: list[Brand], **kwargs):
@@ -353,11 +402,27 @@ class DefinitionForm(forms.Form):
                     self.add_error("bpmn_file", _("The file is not UTF-8 text."))
         elif not pasted:
             self.add_error("bpmn_file", _("Upload a BPMN file or paste its XML."))
+        table = data.get("dmn_file")
+        data["decisions"] = None
+        if table:
+            if table.size > MAX_BPMN_BYTES:
+                self.add_error("dmn_file", _("The file is larger than 1 MB."))
+            else:
+                try:
+                    data["decisions"] = [table.read().decode("utf-8-sig")]
+                except UnicodeDecodeError:
+                    self.add_error("dmn_file", _("The file is not UTF-8 text."))
         return data
 
     def draft_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {"brand_id": data["brand"], "key": data["key"], "name": data["name"], "bpmn_xml": data["bpmn_xml"]}
+        return {
+            "brand_id": data["brand"],
+            "key": data["key"],
+            "name": data["name"],
+            "bpmn_xml": data["bpmn_xml"],
+            "decisions": data["decisions"],
+        }
 
 
 class SignInForm(AuthenticationForm):

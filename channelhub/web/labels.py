@@ -65,6 +65,7 @@ DECISION = {
     "approve": _("Approve"),
     "reject": _("Reject"),
     "return": _("Send back"),
+    "add_signer": _("Add signer"),
 }
 
 DEFINITION_STATUS = {
@@ -114,6 +115,22 @@ FIELD = {
     "comment": _("Comment"),
     "assignee": _("Assignee"),
 }
+
+# The business data a request was started with (``ProcessInstance.data``) and the form data of a
+# step; keys not listed here are shown as they are stored.
+REQUEST_DATA = {
+    "registered_capital": _("Registered capital"),
+    "amount": _("Amount"),
+    "order_amount": _("Order amount"),
+    "credit_limit": _("Credit limit"),
+    "budget": _("Budget"),
+    "grade": _("Grade"),
+    "region": _("Region"),
+    "sales_region": _("Sales region"),
+    "reason": _("Reason"),
+    "note": _("Note"),
+}
+MONEY_KEYS = frozenset({"registered_capital", "amount", "order_amount", "credit_limit", "budget"})
 
 SCOPE = {
     "read": _("Read"),

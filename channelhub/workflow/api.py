@@ -37,7 +37,9 @@ class DraftIn(Input):
     key: str = Field(..., min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(..., min_length=1, max_length=200)
     bpmn_xml: str = Field(..., min_length=1, max_length=1_000_000)
-    decisions: list[str] = Field([], max_length=20, description="DMN documents, one decision table each")
+    decisions: list[str] | None = Field(
+        None, max_length=20, description="DMN documents, one decision table each; left out: the current ones stay"
+    )
 
 
 class StartIn(Input):

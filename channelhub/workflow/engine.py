@@ -260,7 +260,18 @@ def validate(
             )
         if isinstance(task_spec, BusinessRuleTask):
             problems += _table_problems(task_spec)
+        if isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition):
+            problems += _timer_problems(task_spec)
     return process_id, problems
+
+
+def _timer_problems(task_spec) -> list[str]:
+    """A timer's value is a formula: ``hours(24)``, ``days(3)`` or ISO 8601 text in quotes."""
+    expression = (task_spec.event_definition.expression or "").strip()
+    where = f"timer {_label(task_spec)}"
+    if expression.startswith(("P", "R")) and " " not in expression:
+        return [f'{where}: write the ISO 8601 value in quotes ("{expression}") or as hours(24) / days(3)']
+    return _expression_problems(expression, where)
 
 
 def _table_problems(task_spec) -> list[str]:

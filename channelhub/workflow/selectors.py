@@ -10,6 +10,7 @@ from django.utils import timezone
 from channelhub.core.errors import Forbidden, NotFound
 from channelhub.tenancy.actor import Actor
 from channelhub.tenancy.models import Role
+from channelhub.workflow import engine
 from channelhub.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
 
 
@@ -34,6 +35,33 @@ def inbox_for(actor: Actor) -> QuerySet[WorkTask]:
         .distinct()
         .order_by("created_at", "id")
     )
+
+
+def decided_by(actor: Actor) -> QuerySet[WorkTask]:
+    """已办: the tasks the actor decided (approved, rejected, sent back, handed on by 加签), newest first."""
+    if actor.user is None:
+        return WorkTask.objects.none()
+    return (
+        WorkTask.objects.for_actor(actor)
+        .filter(completed_by=actor.user, status=WorkTask.Status.DONE)
+        .select_related("instance__definition")
+        .order_by("-completed_at", "-id")
+    )
+
+
+def returnable_steps(task: WorkTask) -> list[tuple[str, str]]:
+    """The earlier human steps an open task may send the request back to (退回), oldest first,
+    as ``(step id, name)``; the task's own step is left out. Empty for a task no longer open."""
+    if task.status != WorkTask.Status.OPEN:
+        return []
+    state = (
+        ProcessInstance.objects.filter(pk=task.instance_id, brand_id=task.brand_id)
+        .values_list("state", flat=True)
+        .first()
+    )
+    if not state:
+        return []
+    return [(step, name) for step, name in engine.done_steps(engine.load(state)) if step != task.step]
 
 
 def get_task(actor: Actor, task_id: int) -> WorkTask:
@@ -64,7 +92,11 @@ def get_instance(actor: Actor, instance_id: int) -> ProcessInstance:
         ProcessInstance.objects.filter(visible)
         .distinct()
         .select_related("definition", "started_by")
-        .prefetch_related(Prefetch("tasks", queryset=WorkTask.objects.select_related("completed_by", "assignee")))
+        .prefetch_related(
+            Prefetch(
+                "tasks", queryset=WorkTask.objects.select_related("completed_by", "assignee", "added_by__completed_by")
+            )
+        )
         .defer("state")
     )
     return qs.get_for_actor(actor, id=instance_id)

@@ -44,7 +44,8 @@ def save_draft(
     require_role(actor, brand_id, *DEFINITION_ADMINS)
     if not bpmn_xml.strip():
         raise ValidationFailed("the BPMN document is empty", field="bpmn_xml")
-    decisions = [d for d in (decisions or []) if d.strip()]
+    if decisions is not None:
+        decisions = [d for d in decisions if d.strip()]
     draft = (
         ProcessDefinition.objects.select_for_update()
         .filter(brand_id=brand_id, key=key, status=ProcessDefinition.Status.DRAFT)
@@ -53,6 +54,9 @@ def save_draft(
     before = audit.snapshot(draft, ["name", "bpmn_xml", "decisions"]) if draft else None
     if draft is None:
         draft = ProcessDefinition(brand_id=brand_id, key=key)
+    if decisions is None:  # the decision tables carry over unless new ones are given
+        newest = _published(brand_id, key)
+        decisions = draft.decisions if draft.pk else (newest.decisions if newest else [])
     draft.name, draft.bpmn_xml, draft.decisions = name, bpmn_xml, decisions
     draft.save()
     audit.record(
@@ -94,6 +98,12 @@ def publish_definition(*, actor: Actor, definition: ProcessDefinition) -> Proces
     return definition
 
 
+def _published(brand_id: int, key: str) -> ProcessDefinition | None:
+    """The newest published version of a key: what new instances start on."""
+    published = ProcessDefinition.objects.filter(brand_id=brand_id, key=key, status=ProcessDefinition.Status.PUBLISHED)
+    return published.order_by("-version").first()
+
+
 DEFAULT_PROCESSES = Path(__file__).resolve().parent / "processes"
 
 
@@ -132,11 +142,7 @@ def start_process(
     """Start the newest published version of ``key`` about one business object."""
     if brand_id not in actor.brand_ids:
         raise NotFound("brand not found", field="brand_id")
-    definition = (
-        ProcessDefinition.objects.filter(brand_id=brand_id, key=key, status=ProcessDefinition.Status.PUBLISHED)
-        .order_by("-version")
-        .first()
-    )
+    definition = _published(brand_id, key)
     if definition is None:
         raise ValidationFailed(f"no published process for {key!r} in this brand", code="no_process", field="key")
     instance = ProcessInstance(

@@ -1,7 +1,7 @@
 """Small template helpers: labels in the page language, query strings for paging and filters."""
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone
@@ -157,6 +157,46 @@ def money(amount) -> str:
     if amount is None or amount == "":
         return "—"
     return f"¥{Decimal(amount):,.2f}"
+
+
+def _data_value(key: str, value) -> str:
+    if key in labels.MONEY_KEYS and not isinstance(value, bool):
+        try:
+            return money(value)
+        except (InvalidOperation, TypeError, ValueError):
+            pass  # not an amount after all: shown as stored
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {audit_value(v)}" for k, v in value.items()) or "—"
+    return audit_value(value)
+
+
+@register.filter
+def data_rows(data: dict) -> list[tuple[str, str]]:
+    """A request's business data (or a step's form data) as (label, value) rows: known keys first,
+    by name in the page language, amounts as money; then any other key as it is, alphabetically.
+    (PostgreSQL's jsonb does not keep the order keys were written in, so none is relied on.)"""
+    if not isinstance(data, dict):
+        return []
+    known = list(labels.REQUEST_DATA)
+    order = sorted(data, key=lambda key: (known.index(key), "") if key in known else (len(known), str(key)))
+    return [(str(labels.REQUEST_DATA.get(key, key)), _data_value(key, data[key])) for key in order]
+
+
+# what a service keeps in a step's form data about the action itself, shown in words instead
+ACTION_KEYS = frozenset({"to_step"})
+
+
+@register.filter
+def step_data_rows(task) -> list[tuple[str, str]]:
+    """A step's form data as rows for the timeline, without the keys the timeline says in words."""
+    form_data = task.form_data if isinstance(task.form_data, dict) else {}
+    return data_rows({key: value for key, value in form_data.items() if key not in ACTION_KEYS})
+
+
+@register.filter
+def step_name(instance, step: str) -> str:
+    """The name of one of the request's steps by its id, from the tasks already loaded with it."""
+    return next((task.name for task in instance.tasks.all() if task.step == step), step)
 
 
 @register.filter

@@ -1,5 +1,5 @@
 """A real browser on a phone-sized screen (390 × 844): sign in, filter, search, open a distributor;
-decide an approval step from the inbox (待办).
+decide an approval step from the inbox (待办); read a request's data and send it back (退回).
 
 Runs Debian's Chromium through Playwright against pytest-django's live server; skipped only when
 /usr/bin/chromium is missing (CI installs it).
@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-list.png"  # the list page as a phone shows it
 TASK_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-task.png"  # an approval step as a phone shows it
+RETURN_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-task-return.png"  # 退回 and 加签 opened on a phone
 
 pytestmark = [
     pytest.mark.browser,
@@ -243,6 +244,97 @@ def test_region_manager_on_a_phone_approves_from_the_inbox(application):
             expect(timeline.locator(".tl-approve")).to_contain_text("资料齐全，同意准入")
             expect(timeline.locator(".tl-open")).to_contain_text("渠道总监审批")
             expect(timeline.locator(".tl-open")).to_contain_text("待品牌管理员处理")
+            assert no_horizontal_scroll(page)
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def director_step(live_server):
+    """An application with its business data, approved by the 江苏 region manager and waiting for the director."""
+    with transaction.atomic():
+        if not Division.objects.exists():
+            load_divisions(Division)
+        see_all_brands()
+        brand = BrandFactory(code="qingquan", name="清泉饮品", name_en="Qingquan Beverages")
+        see_all_brands()
+        admin = user_with_role("brand_admin", brand, username="qq_admin", display_name="王总监")
+        manager = user_with_role(
+            "region_manager", brand, divisions=["320000"], username="js_manager", display_name="江苏李经理"
+        )
+        requester = user_with_role("reviewer", brand, username="qq_sales", display_name="申请人小陈")
+        draft = workflow.save_draft(
+            actor=actor_of(admin),
+            brand_id=brand.id,
+            key="distributor_onboarding",
+            name="经销商准入",
+            bpmn_xml=bpmn.onboarding(),
+        )
+        workflow.publish_definition(actor=actor_of(admin), definition=draft)
+        instance = workflow.start_process(
+            actor=actor_of(requester),
+            brand_id=brand.id,
+            key="distributor_onboarding",
+            subject_type="partners.application",
+            subject_id="42",
+            subject_label="南京鑫盛食品饮料商贸有限公司（准入申请）",
+            subject_divisions=["320102"],
+            data={"registered_capital": "8000000", "grade": "A", "warehouse_area_square_meters": 1200},
+        )
+        see_all_brands()
+        first = instance.tasks.get(status="open")
+        workflow.act_on_task(actor=actor_of(manager), task=first, decision="approve", comment="资料齐全")
+        see_all_brands()
+        director = instance.tasks.get(status="open")
+    return {"url": live_server.url, "instance": instance, "task": director}
+
+
+def test_director_on_a_phone_reads_the_data_and_sends_the_request_back(director_step):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, task = director_step["url"], director_step["task"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{url}/login/")
+            page.fill("input[name=username]", "qq_admin")
+            page.fill("input[name=password]", "test-pass-2026")
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(f"{url}/")
+
+            # the task: the request's business data, the forms folded away
+            page.goto(f"{url}/approvals/tasks/{task.id}/")
+            data = page.locator(".request-data")
+            expect(data).to_contain_text("注册资本")
+            expect(data).to_contain_text("¥8,000,000.00")
+            expect(data).to_contain_text("warehouse_area_square_meters")
+            send_back = page.locator("details.send-back")
+            expect(send_back.locator("select")).to_be_hidden()
+            assert no_horizontal_scroll(page)
+
+            # open 退回: the step already done is offered; without a reason it is refused
+            send_back.locator("summary").click()
+            expect(send_back.locator("select option")).to_have_text(["区域经理审核"])
+            page.locator("details.add-signer summary").click()  # 加签 open too: still fits the screen
+            assert no_horizontal_scroll(page)
+            page.screenshot(path=str(RETURN_SCREENSHOT), full_page=True)
+            send_back.locator("button[type=submit]").click()
+            page.wait_for_load_state()
+            expect(page.locator("details.send-back .error")).to_be_visible()
+            assert no_horizontal_scroll(page)
+
+            # with a reason it goes back, and the step is listed as done by me
+            page.locator("details.send-back textarea").fill("请补充营业执照复印件")
+            page.locator("details.send-back button[type=submit]").click()
+            page.wait_for_url(f"{url}/approvals/")
+            expect(page.locator(".flash")).to_contain_text("渠道总监审批")
+            page.goto(f"{url}/approvals/done/")
+            expect(page.locator("table.decided-list tbody tr")).to_have_count(1)
+            expect(page.locator("table.decided-list .badge-return")).to_be_visible()
+            expect(page.locator("table.decided-list")).to_contain_text("请补充营业执照复印件")
             assert no_horizontal_scroll(page)
         finally:
             browser.close()

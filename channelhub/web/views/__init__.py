@@ -3,10 +3,14 @@
 from channelhub.web.views.api_keys import api_key_revoke, api_keys
 from channelhub.web.views.approvals import (
     approval_request,
+    approval_request_retry,
     approval_requests,
     approval_task,
+    approval_task_add_signer,
     approval_task_delegate,
+    approval_task_return,
     approvals,
+    approvals_done,
 )
 from channelhub.web.views.audit import audit_log
 from channelhub.web.views.distributors import (
@@ -24,6 +28,7 @@ from channelhub.web.views.process_definitions import (
     process_definition_xml,
     process_definitions,
 )
+from channelhub.web.views.process_designer import process_designer
 from channelhub.web.views.sales_regions import (
     sales_region_create,
     sales_region_delete,
@@ -37,10 +42,14 @@ __all__ = [
     "api_key_revoke",
     "api_keys",
     "approval_request",
+    "approval_request_retry",
     "approval_requests",
     "approval_task",
+    "approval_task_add_signer",
     "approval_task_delegate",
+    "approval_task_return",
     "approvals",
+    "approvals_done",
     "audit_log",
     "distributor_create",
     "distributor_detail",
@@ -59,6 +68,7 @@ __all__ = [
     "process_definition_publish",
     "process_definition_xml",
     "process_definitions",
+    "process_designer",
     "process_sla",
     "sales_region_create",
     "sales_region_delete",

@@ -277,3 +277,30 @@ class TestAutoDecided:
         }
         see_all_brands()
         assert ProcessInstance.objects.get().data["grade"] == "A"
+
+
+class TestTimersAtPublish:
+    @pytest.mark.parametrize(
+        ("value", "problem"),
+        [
+            ("PT24H", 'write the ISO 8601 value in quotes ("PT24H")'),
+            ("__import__('os')", "function '__import__' is not allowed"),
+        ],
+    )
+    def test_bad_timer_values_are_refused(self, admin, brand, value, problem):
+        response = publish(admin, brand, bpmn.with_timers(remind=value))
+        assert response.status_code == 422
+        assert "timer '24小时提醒'" in response.json()["message"]
+        assert problem in response.json()["message"]
+
+
+class TestDecisionTablesCarryOver:
+    def test_a_new_draft_without_tables_keeps_the_published_ones(self, admin, manager, brand):
+        publish(admin, brand, bpmn.routed_by_table(), [bpmn.approval_level_table()])
+        # when: the process is saved again (e.g. from the designer) without sending the tables
+        draft = admin.post(
+            "/workflow/definitions",
+            {"brand_id": brand.id, "key": "k", "name": "流程", "bpmn_xml": bpmn.routed_by_table()},
+        )
+        assert draft.json()["decisions"] == [bpmn.approval_level_table()]
+        assert admin.post(f"/workflow/definitions/{draft.json()['id']}/publish").status_code == 200
