@@ -130,7 +130,7 @@ class HumanStep:
     step: str
     name: str
     role: str
-    assignee: str = ""  # a countersign instance's signer (the ``assignee`` input item), by username
+    assignee: str = ""  # a countersign instance's signer (its input data item), by username
 
 
 class DefinitionInvalid(formula.FormulaError):
@@ -335,7 +335,7 @@ def waiting_steps(workflow: BpmnWorkflow) -> list[HumanStep]:
             task.task_spec.bpmn_id,
             task.task_spec.bpmn_name or task.task_spec.bpmn_id,
             task.task_spec.lane or "",
-            str(task.data.get("assignee") or "") if _output_item(task) else "",
+            _signer(task),
         )
         for task in workflow.get_tasks(state=TaskState.READY)
         if isinstance(task.task_spec, UserTask)
@@ -415,6 +415,12 @@ def finish_service(workflow: BpmnWorkflow, engine_task_id: UUID, result: dict[st
     task.data.update(result or {})
     task.run()
     workflow.do_engine_steps()
+
+
+def _signer(task) -> str:
+    """The username a countersign (会签) instance is for: the value of its input data item."""
+    item = getattr(task.parent.task_spec, "input_item", None) if task.parent else None
+    return str(task.data.get(item.bpmn_id) or "") if item is not None else ""
 
 
 def _output_item(task):

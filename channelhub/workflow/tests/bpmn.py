@@ -129,8 +129,9 @@ def countersign(completion: str = "") -> str:
     )
 
 
-def committee(completion: str, passes: str) -> str:
-    """The listed signers countersign (会签); ``completion`` may end it early; ``passes`` decides."""
+def committee(completion: str, passes: str, item: str = "assignee") -> str:
+    """The listed signers countersign (会签); ``completion`` may end it early; ``passes`` decides.
+    ``item`` is the id of the data item that holds each signer's username."""
     return (
         HEAD
         + f"""  <bpmn:process id="committee" isExecutable="true">
@@ -143,7 +144,7 @@ def committee(completion: str, passes: str) -> str:
       <bpmn:multiInstanceLoopCharacteristics>
         <bpmn:loopDataInputRef>signers</bpmn:loopDataInputRef>
         <bpmn:loopDataOutputRef>votes</bpmn:loopDataOutputRef>
-        <bpmn:inputDataItem id="assignee" name="assignee"/>
+        <bpmn:inputDataItem id="{item}" name="{item}"/>
         <bpmn:outputDataItem id="ballot" name="ballot"/>
         <bpmn:completionCondition>{completion}</bpmn:completionCondition>
       </bpmn:multiInstanceLoopCharacteristics>

@@ -78,6 +78,12 @@ class TestCountersignCompletion:
         cancelled = WorkTask.objects.get(assignee=users[2])
         assert cancelled.status == "cancelled"
 
+    def test_the_signer_item_may_have_any_id(self, admin, brand, signers):
+        users, clients = signers
+        publish(admin, brand, bpmn.committee("nrOfApprovals &gt;= 1", "vote_approvals &gt;= 1", item="member"))
+        start(admin, brand, signers=[u.username for u in users])
+        assert [len(inbox(c)) for c in clients] == [1, 1, 1]
+
     def test_two_of_three_needs_two_approvals(self, admin, brand, signers):
         users, clients = signers
         publish(admin, brand, bpmn.committee("nrOfApprovals &gt;= 2", "vote_approvals &gt;= 2"))
