@@ -3,18 +3,16 @@ publishing what was drawn; and in a real browser, bpmn-js drawing, the side pane
 of its XML through our engine.
 """
 
-import os
-import tempfile
+import json
+import re
 from pathlib import Path
 
 import pytest
-from django.db import transaction
 from lxml import etree
 
-from channelhub.testing import BrandFactory, actor_of, see_all_brands, user_with_role
-from channelhub.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, no_horizontal_scroll
-from channelhub.web.views.process_designer import BPMNDI_NS, starter_diagram, with_layout
-from channelhub.workflow import engine, services
+from channelhub.testing import actor_of, see_all_brands, user_with_role
+from channelhub.web.views.process_designer import BPMNDI_NS, decision_tables, starter_diagram, with_layout
+from channelhub.workflow import engine, operations, services
 from channelhub.workflow.models import ProcessDefinition
 from channelhub.workflow.tests import bpmn
 
@@ -22,6 +20,44 @@ URL = "/approvals/definitions/designer/"
 KEY = "distributor_onboarding"
 SHIPPED_DIR = Path(services.__file__).parent / "processes"
 SHIPPED = sorted(SHIPPED_DIR.glob("*.bpmn"))
+
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+
+
+def committee_then_activation(completion: str = "nrOfApprovals &gt;= 1", operation: str = "") -> str:
+    """The listed signers countersign (会签); with enough approvals a service step calls ``operation``,
+    else a script rejects the request."""
+    return (
+        bpmn.HEAD
+        + f"""  <bpmn:process id="committee_activation" isExecutable="true">
+    <bpmn:laneSet id="lanes">
+      <bpmn:lane id="lane_admin" name="brand_admin"><bpmn:flowNodeRef>committee</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="committee"/>
+    <bpmn:userTask id="committee" name="评审委员会会签"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics>
+        <bpmn:loopDataInputRef>signers</bpmn:loopDataInputRef>
+        <bpmn:loopDataOutputRef>votes</bpmn:loopDataOutputRef>
+        <bpmn:inputDataItem id="assignee" name="assignee"/>
+        <bpmn:outputDataItem id="vote" name="vote"/>
+        <bpmn:completionCondition>{completion}</bpmn:completionCondition>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="committee" targetRef="gw"/>
+    <bpmn:exclusiveGateway id="gw" default="f_no"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f_yes</bpmn:outgoing><bpmn:outgoing>f_no</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:sequenceFlow id="f_yes" sourceRef="gw" targetRef="activate"><bpmn:conditionExpression>committee_approvals &gt;= 2</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_no" sourceRef="gw" targetRef="refuse"/>
+    <bpmn:serviceTask id="activate" name="启用经销商" implementation="{operation}"><bpmn:incoming>f_yes</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:scriptTask id="refuse" name="未通过" scriptFormat="formula"><bpmn:incoming>f_no</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing><bpmn:script>outcome = "rejected"</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="activate" targetRef="end"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="refuse" targetRef="end"/>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""  # noqa: E501 (BPMN XML reads best one element per line)
+    )
 
 
 def publish(brand, admin, xml: str, key: str = KEY) -> ProcessDefinition:
@@ -109,6 +145,95 @@ class TestOpening:
         assert drawn(laid_out) >= {el.get("id") for el in elements + lanes}
         assert engine.validate(laid_out) == engine.validate(xml)
         assert with_layout(laid_out) == laid_out
+
+
+@pytest.mark.django_db
+class TestPanelChoices:
+    def test_the_page_offers_every_registered_operation_for_service_steps(self, browser_of, admin):
+        # when
+        response = browser_of(admin).get(URL)
+        # then
+        offered = [{"name": op.name, "label": op.label} for op in operations.catalogue()]
+        assert {"name": "partners.activate_distributor", "label": "启用经销商 Activate distributor"} in offered
+        assert response.context["operations"] == offered
+        body = response.content.decode()
+        script = re.search(r'<script id="designer-operations" type="application/json">(.*?)</script>', body)
+        assert json.loads(script.group(1)) == offered
+        assert '<select id="dp-operation"' in body
+        for op in offered:  # the help lists them too
+            assert f"<li><code>{op['name']}</code> {op['label']}</li>" in body
+
+    def test_the_decision_tables_of_the_opened_version_are_offered_for_business_rule_tasks(
+        self, browser_of, brand_a, admin
+    ):
+        # given
+        see_all_brands()
+        services.save_draft(
+            actor=actor_of(admin),
+            brand_id=brand_a.id,
+            key="routed",
+            name="分级审批",
+            bpmn_xml=bpmn.routed_by_table(),
+            decisions=[bpmn.approval_level_table()],
+        )
+        client = browser_of(admin)
+        # when
+        opened = client.get(URL, {"key": "routed"})
+        new = client.get(URL)
+        # then
+        assert opened.context["decision_tables"] == [{"id": "approval_level", "name": "审批级别"}]
+        body = opened.content.decode()
+        assert (
+            '<datalist id="designer-decision-list"><option value="approval_level">审批级别</option></datalist>' in body
+        )
+        assert body.count("<li><code>approval_level</code> 审批级别</li>") == 2  # beside the field and in the help
+        assert 'camunda:decisionRef="approval_level"' in opened.context["xml"]
+        assert '<a href="/approvals/definitions/">' in body and "DMN 决策表" in body
+        assert new.context["decision_tables"] == []
+        assert '<datalist id="designer-decision-list"></datalist>' in new.content.decode()
+
+    def test_a_refused_publish_still_offers_the_keys_decision_tables(self, browser_of, brand_a, admin):
+        # given
+        see_all_brands()
+        services.save_draft(
+            actor=actor_of(admin),
+            brand_id=brand_a.id,
+            key="routed",
+            name="分级审批",
+            bpmn_xml=bpmn.routed_by_table(),
+            decisions=[bpmn.approval_level_table()],
+        )
+        broken = bpmn.routed_by_table().replace('name="brand_admin"', 'name="chief_wizard"')
+        # when
+        response = browser_of(admin).post(
+            URL, {"key": "routed", "name": "分级审批", "bpmn_xml": broken, "action": "publish"}
+        )
+        # then
+        assert response.status_code == 422
+        assert response.context["decision_tables"] == [{"id": "approval_level", "name": "审批级别"}]
+        see_all_brands()
+        draft = ProcessDefinition.objects.get(brand=brand_a, key="routed")
+        assert (draft.status, draft.bpmn_xml, draft.decisions) == ("draft", broken, [bpmn.approval_level_table()])
+
+    def test_decision_tables_are_read_from_every_dmn_document_and_unreadable_ones_left_out(self):
+        # given
+        dmn13 = (
+            '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="x">'
+            '<decision id="grade" name="等级"/><decision id="discount"/></definitions>'
+        )
+        dmn11 = (
+            '<definitions xmlns="http://www.omg.org/spec/DMN/20151101/dmn.xsd">'
+            '<decision id="risk" name="风险"/></definitions>'
+        )
+        # when
+        tables = decision_tables([bpmn.approval_level_table(), "<not xml", dmn13, dmn11])
+        # then
+        assert tables == [
+            {"id": "approval_level", "name": "审批级别"},
+            {"id": "grade", "name": "等级"},
+            {"id": "discount", "name": ""},
+            {"id": "risk", "name": "风险"},
+        ]
 
 
 @pytest.mark.django_db
@@ -214,233 +339,3 @@ class TestAccess:
         assert chooser.context["brand"] is None
         assert "designer-canvas" not in chooser.content.decode()
         assert designer.context["brand"] == brand_b
-
-
-# --- In a real browser -------------------------------------------------------------------------
-browser = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason=f"browser tests need Chromium at {CHROMIUM}"
-)
-DESKTOP = {"width": 1280, "height": 900}
-SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-designer.png"  # a laid-out shipped process
-PHONE_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-designer-phone.png"
-# selects an element the way a click does (arrows and timers are small targets for a mouse)
-SELECT = "id => { const m = window.designerModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }"
-
-
-@pytest.fixture
-def allow_orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM must still be usable here."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def studio(live_server, allow_orm_beside_playwright):
-    """A brand with its admin; the live server shares the database, so rows are committed here."""
-    with transaction.atomic():
-        see_all_brands()
-        brand = BrandFactory(code="qingquan", name="清泉饮品", name_en="Qingquan Beverages")
-        see_all_brands()
-        admin = user_with_role("brand_admin", brand, username="qq_admin")
-    return {"url": live_server.url, "brand": brand, "admin": admin}
-
-
-def committed_publish(studio, xml: str, key: str) -> None:
-    with transaction.atomic():
-        publish(studio["brand"], studio["admin"], xml, key=key)
-
-
-def signed_in(p, url: str, viewport: dict):
-    chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    page = chromium.new_context(viewport=viewport).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "qq_admin")
-    page.fill("input[name=password]", "test-pass-2026")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{url}/")
-    return chromium, page
-
-
-def draft_of(studio, key: str) -> ProcessDefinition:
-    with transaction.atomic():
-        see_all_brands()
-        return ProcessDefinition.objects.get(brand=studio["brand"], key=key, status="draft")
-
-
-@browser
-@pytest.mark.browser
-def test_draw_rename_the_user_task_in_the_panel_and_save_the_draft(studio):
-    from playwright.sync_api import expect, sync_playwright
-
-    url = studio["url"]
-    with sync_playwright() as p:
-        chromium, page = signed_in(p, url, DESKTOP)
-        try:
-            # the list offers a new process in the designer
-            page.goto(f"{url}/approvals/definitions/")
-            page.get_by_role("link", name="新建流程").click()
-            page.wait_for_url(f"{url}{URL}")
-            expect(page.locator("#designer-canvas .djs-container svg").first).to_be_visible()
-            task = page.locator('.djs-element[data-element-id="review"]')
-            expect(task).to_contain_text("区域经理审核")
-
-            # select the user task and rename it in our panel
-            task.click()
-            name = page.locator("#dp-name")
-            expect(name).to_have_value("区域经理审核")
-            name.fill("大区经理初审")
-            name.press("Enter")
-            expect(task).to_contain_text("大区经理初审")
-
-            # save it as the draft of a new key; what is drawn can also be downloaded
-            page.fill("#id_key", "new_product_review")
-            page.fill("#id_name", "新品审批")
-            with page.expect_download() as download:
-                page.get_by_role("button", name="下载 XML").click()
-            assert download.value.suggested_filename == "new_product_review.bpmn"
-            assert "大区经理初审" in Path(download.value.path()).read_text(encoding="utf-8")
-            page.get_by_role("button", name="保存草稿").click()
-            page.wait_for_url(f"{url}/approvals/definitions/")
-            expect(page.locator(".flash")).to_contain_text("新品审批")
-        finally:
-            chromium.close()
-
-    # what bpmn-js wrote (diagram, pool, lane) is the draft, and our engine publishes it
-    draft = draft_of(studio, "new_product_review")
-    assert 'name="大区经理初审"' in draft.bpmn_xml
-    for written in ("<bpmndi:BPMNDiagram", "<bpmn:collaboration", "<bpmn:participant", '<bpmn:lane id="Lane_region_'):
-        assert written in draft.bpmn_xml
-    assert engine.validate(draft.bpmn_xml) == ("new_process", [])
-    with transaction.atomic():
-        see_all_brands()
-        published = services.publish_definition(actor=actor_of(studio["admin"]), definition=draft)
-    assert published.version == 1
-
-
-@browser
-@pytest.mark.browser
-def test_edit_a_conditions_default_path_and_timers_then_publish(studio):
-    """The shipped onboarding process has no drawing: it is laid out, edited in the panel, published."""
-    from playwright.sync_api import expect, sync_playwright
-
-    committed_publish(studio, (SHIPPED_DIR / f"{KEY}.bpmn").read_text(encoding="utf-8"), KEY)
-    url = studio["url"]
-    with sync_playwright() as p:
-        chromium, page = signed_in(p, url, DESKTOP)
-        try:
-            page.goto(f"{url}{URL}?key={KEY}")
-            expect(page.locator('.djs-element[data-element-id="region_review"]')).to_be_visible()
-            canvas = page.locator("#designer-canvas")
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-
-            def select(element_id: str) -> None:
-                page.evaluate(SELECT, element_id)
-
-            # a gateway's condition, and which path is the default
-            select("f_big")
-            condition = page.locator("#dp-condition")
-            expect(condition).to_have_value('decision == "approve" and registered_capital > finance_review_threshold')
-            condition.fill('decision == "approve" and registered_capital > 8000000')
-            condition.blur()
-            select("f_small")
-            expect(page.locator("#dp-default")).not_to_be_checked()
-            select("f_region_rejected")
-            expect(page.locator("#dp-default")).to_be_checked()
-            expect(condition).to_be_disabled()
-
-            # the reminder after 12 hours (the ISO duration is quoted for the engine), then interrupting
-            select("remind_region")
-            timer = page.locator("#dp-timer")
-            expect(timer).to_have_value("hours(24)")
-            timer.fill("PT12H")
-            timer.press("Enter")
-            expect(timer).to_have_value('"PT12H"')
-            interrupting = page.locator("#dp-interrupting")
-            expect(interrupting).not_to_be_checked()
-            interrupting.check()
-            expect(canvas).to_be_visible()
-
-            page.once("dialog", lambda dialog: dialog.accept())
-            page.get_by_role("button", name="发布", exact=True).click()
-            page.wait_for_url(f"{url}/approvals/definitions/")
-            expect(page.locator(".flash")).to_contain_text("已发布为版本 2")
-        finally:
-            chromium.close()
-
-    with transaction.atomic():
-        see_all_brands()
-        published = ProcessDefinition.objects.get(brand=studio["brand"], key=KEY, version=2)
-    tree = etree.fromstring(published.bpmn_xml.encode())
-    ns = {"bpmn": engine.BPMN_NS}
-    assert tree.xpath("//bpmn:sequenceFlow[@id='f_big']/bpmn:conditionExpression/text()", namespaces=ns) == [
-        'decision == "approve" and registered_capital > 8000000'
-    ]
-    remind = tree.xpath("//bpmn:boundaryEvent[@id='remind_region']", namespaces=ns)[0]
-    assert remind.get("cancelActivity") in (None, "true")
-    assert remind.xpath(".//bpmn:timeDuration/text()", namespaces=ns) == ['"PT12H"']
-    assert tree.xpath("//bpmn:exclusiveGateway[@id='region_decided']/@default", namespaces=ns) == ["f_region_rejected"]
-
-
-@browser
-@pytest.mark.browser
-def test_a_countersign_keeps_its_signers_through_the_designer_and_the_page_fits_a_phone(studio):
-    from playwright.sync_api import expect, sync_playwright
-
-    committed_publish(studio, bpmn.countersign(), "committee")
-    url = studio["url"]
-    with sync_playwright() as p:
-        chromium, page = signed_in(p, url, PHONE)
-        try:
-            page.goto(f"{url}{URL}?key=committee")
-            committee = page.locator('.djs-element[data-element-id="committee"]')
-            expect(committee).to_be_visible()
-            assert no_horizontal_scroll(page)
-            canvas = page.locator("#designer-canvas").bounding_box()
-            panel = page.locator("#designer-panel").bounding_box()
-            assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= PHONE["width"]
-            assert panel["y"] >= canvas["y"] + canvas["height"]  # the panel is below the canvas
-
-            page.evaluate(SELECT, "committee")
-            expect(page.locator("#dp-signers")).to_have_value("signers")
-            page.screenshot(path=str(PHONE_SCREENSHOT), full_page=True)
-            page.get_by_role("button", name="保存草稿").click()
-            page.wait_for_url(f"{url}/approvals/definitions/")
-        finally:
-            chromium.close()
-
-    draft = draft_of(studio, "committee")
-    assert "<bpmn:loopDataInputRef>signers</bpmn:loopDataInputRef>" in draft.bpmn_xml
-    assert "<bpmn:loopDataOutputRef>votes</bpmn:loopDataOutputRef>" in draft.bpmn_xml
-    assert engine.validate(draft.bpmn_xml) == ("countersign", [])
-
-
-@browser
-@pytest.mark.browser
-def test_make_a_user_task_a_countersign_with_the_wrench_and_name_its_signers(studio):
-    from playwright.sync_api import expect, sync_playwright
-
-    url = studio["url"]
-    with sync_playwright() as p:
-        chromium, page = signed_in(p, url, DESKTOP)
-        try:
-            page.goto(f"{url}{URL}?key=committee_review")
-            task = page.locator('.djs-element[data-element-id="review"]')
-            task.click()
-            expect(page.locator("#dp-signers")).to_be_hidden()
-            page.locator('.djs-context-pad [data-action="replace"]').click()
-            page.locator('.djs-popup [data-id="toggle-parallel-mi"]').click()
-            signers = page.locator("#dp-signers")
-            signers.fill("committee_members")
-            signers.press("Enter")
-            page.fill("#id_name", "评审会签")
-            page.get_by_role("button", name="保存草稿").click()
-            page.wait_for_url(f"{url}/approvals/definitions/")
-        finally:
-            chromium.close()
-
-    xml = draft_of(studio, "committee_review").bpmn_xml
-    assert "<bpmn:loopDataInputRef>committee_members</bpmn:loopDataInputRef>" in xml
-    assert '<bpmn:inputDataItem id="assignee" name="assignee" />' in xml
-    assert engine.validate(xml) == ("committee_review", [])
-    workflow = engine.start(xml, {"committee_members": ["wang", "li"]})
-    assert sorted(step.assignee for step in engine.waiting_steps(workflow)) == ["li", "wang"]

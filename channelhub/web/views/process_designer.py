@@ -24,7 +24,7 @@ from channelhub.web import labels
 from channelhub.web.errors import error_message, translated
 from channelhub.web.forms import DefinitionForm
 from channelhub.web.views.base import actor_required, brands_with_role, current_brands, int_or_none
-from channelhub.workflow import engine, selectors, services
+from channelhub.workflow import engine, operations, selectors, services
 
 DEFINITION_ADMINS = (Role.BRAND_ADMIN, Role.GROUP_ADMIN)
 STARTER_ROLE = Role.REGION_MANAGER
@@ -54,7 +54,13 @@ def _latest(request: HttpRequest, brand: Brand, key: str):
 
 
 def _page(
-    request: HttpRequest, brand: Brand | None, form: DefinitionForm | None, *, status: int = 200, **extra
+    request: HttpRequest,
+    brand: Brand | None,
+    form: DefinitionForm | None,
+    *,
+    status: int = 200,
+    decisions: list[str] | None = None,
+    **extra,
 ) -> HttpResponse:
     administered = brands_with_role(request, *DEFINITION_ADMINS)
     context = {
@@ -62,6 +68,8 @@ def _page(
         "brand_choices": [(b.id, labels.brand_name(b)) for b in administered] if len(administered) > 1 else [],
         "form": form,
         "roles": [r for r in Role.values if r != Role.DISTRIBUTOR_USER],
+        "operations": [{"name": op.name, "label": op.label} for op in operations.catalogue()],
+        "decision_tables": decision_tables(decisions or []),
         **extra,
     }
     return render(request, "web/process_designer.html", context, status=status)
@@ -81,25 +89,32 @@ def process_designer(request: HttpRequest) -> HttpResponse:
         process_id = key if KEY_FORMAT.fullmatch(key) else "new_process"
         xml = source.bpmn_xml if source else starter_diagram(process_id, _("Untitled process"))
         form = DefinitionForm(brands=[brand], initial={"brand": brand.id, "key": key, "name": name})
-        return _page(request, brand, form, source=source, **_diagram(xml))
+        decisions = source.decisions if source else []
+        return _page(request, brand, form, source=source, decisions=decisions, **_diagram(xml))
 
     form = DefinitionForm(request.POST, brands=[brand])
     publish = request.POST.get("action") == "publish"
     xml = request.POST.get("bpmn_xml", "")
+
+    def again(problems: list[str], status: int, **extra) -> HttpResponse:
+        """The page once more with what was drawn and the key's decision tables (a refused publish
+        has saved the draft, which carries them over)."""
+        latest = _latest(request, brand, request.POST.get("key", "").strip())
+        tables = latest.decisions if latest else []
+        return _page(request, brand, form, problems=problems, status=status, decisions=tables, **extra, **_diagram(xml))
+
     if not form.is_valid():
-        problems = [str(e) for errors in form.errors.values() for e in errors]
-        return _page(request, brand, form, problems=problems, status=422, **_diagram(xml))
+        return again([str(e) for errors in form.errors.values() for e in errors], 422)
     try:
         draft = services.save_draft(actor=request.actor, **form.draft_kwargs())
         if publish:
             published = services.publish_definition(actor=request.actor, definition=draft)
     except engine.DefinitionInvalid as exc:  # the draft is kept: fix it and publish again
-        problems = [translated(p) for p in exc.problems]
-        return _page(request, brand, form, problems=problems, refused=True, status=exc.status, **_diagram(xml))
+        return again([translated(p) for p in exc.problems], exc.status, refused=True)
     except NotFound:
         raise
     except ServiceError as exc:
-        return _page(request, brand, form, problems=[error_message(exc)], status=exc.status, **_diagram(xml))
+        return again([error_message(exc)], exc.status)
     if publish:
         message = _("%(name)s published as version %(version)s.") % {
             "name": published.name,
@@ -109,6 +124,26 @@ def process_designer(request: HttpRequest) -> HttpResponse:
         message = _("Draft of %(name)s saved; publish it when it is ready.") % {"name": draft.name}
     messages.success(request, message)
     return redirect("web:process_definitions")
+
+
+def _safe_xml(text: str) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.fromstring(text.encode(), parser=parser)
+
+
+def decision_tables(decisions: list[str]) -> list[dict[str, str]]:
+    """The decisions (id and name) in a version's DMN documents, for the business rule task's
+    ``camunda:decisionRef``; a document that cannot be read is left out (publishing names it)."""
+    tables = []
+    for document in decisions:
+        try:
+            root = _safe_xml(document)
+        except (etree.XMLSyntaxError, ValueError):
+            continue
+        for decision in root.iter("{*}decision"):  # every DMN version has its own namespace
+            if decision.get("id"):
+                tables.append({"id": decision.get("id"), "name": decision.get("name") or ""})
+    return tables
 
 
 def _diagram(xml: str) -> dict:
@@ -202,8 +237,7 @@ def _ranks(order: list[str], flows: list[tuple[str, str]]) -> dict[str, int]:
 def with_layout(bpmn_xml: str) -> str:
     """``bpmn_xml`` with a diagram (pool, role lanes, left-to-right columns) if it has none; else as is."""
     try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-        root = etree.fromstring(bpmn_xml.encode(), parser=parser)
+        root = _safe_xml(bpmn_xml)
     except (etree.XMLSyntaxError, ValueError):
         return bpmn_xml  # the designer says it cannot read it
     process = root.find(_q("process"))

@@ -1,6 +1,8 @@
 // The process designer: bpmn-js (window.BpmnJS, our static copy) plus a small panel for what the
 // engine needs and bpmn-js cannot edit without its properties panel: names, gateway conditions and
-// default paths, timer durations, interrupting or not, and a countersign's signers list.
+// default paths, timer durations, interrupting or not, a countersign's signers list and completion
+// condition, a service step's operation, a script task's formulas and a business rule task's
+// decision table (camunda:decisionRef).
 (function () {
   "use strict";
 
@@ -13,6 +15,9 @@
   var panel = document.getElementById("designer-panel");
   var field = function (id) { return document.getElementById(id); };
   var current = null;
+  var CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn";
+  var operations = JSON.parse(document.getElementById("designer-operations").textContent);
+  var decisionIds = JSON.parse(document.getElementById("designer-decisions").textContent).map(function (t) { return t.id; });
   var dirty = false;
   var submitting = false;
 
@@ -36,6 +41,23 @@
       (is(element.source, "bpmn:ExclusiveGateway") || is(element.source, "bpmn:InclusiveGateway"));
   }
 
+  // camunda:decisionRef is not in bpmn-moddle's schema, so bpmn-js keeps it in the element's $attrs
+  // under the prefix the document gave the Camunda namespace; moddle writes such an attribute only
+  // if the definitions declare that prefix (else it drops it with a console warning).
+  function camundaPrefix(declare) {
+    var attrs = modeler.getDefinitions().$attrs;
+    var prefix = Object.keys(attrs).filter(function (name) {
+      return name.indexOf("xmlns:") === 0 && attrs[name] === CAMUNDA_NS;
+    }).map(function (name) { return name.slice(6); })[0];
+    if (!prefix && declare) {
+      prefix = "camunda";
+      attrs["xmlns:camunda"] = CAMUNDA_NS;
+    }
+    return prefix || "camunda";
+  }
+
+  function decisionRefOf(element) { return element.businessObject.$attrs[camundaPrefix(false) + ":decisionRef"] || ""; }
+
   // A reference to process data by name (bpmn-moddle drops references it cannot resolve, and the
   // engine reads just the name), written out as <loopDataInputRef>name</loopDataInputRef>.
   function dataRef(name) { return name ? moddle.create("bpmn:DataInput", { id: name }) : undefined; }
@@ -51,7 +73,8 @@
     var bo = el && el.businessObject;
     var shown = {
       none: !el, any: !!el, lane: is(el, "bpmn:Lane"), condition: fromGateway(el),
-      timer: !!timerOf(el), boundary: is(el, "bpmn:BoundaryEvent"), countersign: !!countersignOf(el)
+      timer: !!timerOf(el), boundary: is(el, "bpmn:BoundaryEvent"), countersign: !!countersignOf(el),
+      service: is(el, "bpmn:ServiceTask"), script: is(el, "bpmn:ScriptTask"), rule: is(el, "bpmn:BusinessRuleTask")
     };
     panel.querySelectorAll("[data-when]").forEach(function (node) { node.hidden = !shown[node.dataset.when]; });
     if (!el) return;
@@ -71,9 +94,36 @@
     }
     if (shown.boundary) field("dp-interrupting").checked = bo.cancelActivity !== false;
     if (shown.countersign) {
-      var ref = countersignOf(el).loopDataInputRef;
-      setValue(field("dp-signers"), ref ? ref.id : "");
+      var loop = countersignOf(el);
+      setValue(field("dp-signers"), loop.loopDataInputRef ? loop.loopDataInputRef.id : "");
+      setValue(field("dp-completion"), loop.completionCondition ? loop.completionCondition.body : "");
+      panel.querySelectorAll("[data-designer-step-data]").forEach(function (node) {
+        node.textContent = bo.id + node.dataset.designerStepData;
+      });
     }
+    if (shown.service) showOperation(bo.implementation || "");
+    if (shown.script) setValue(field("dp-script"), bo.script);
+    if (shown.rule) {
+      var table = decisionRefOf(el);
+      setValue(field("dp-decision"), table);
+      field("dp-decision-missing").hidden = !table || decisionIds.indexOf(table) !== -1;
+    }
+  }
+
+  // The operations the platform offers; one the document names that is not among them stays
+  // selectable (marked), so that the page shows what is there and publishing can name the problem.
+  var operationSelect = field("dp-operation");
+  operations.forEach(function (op) { operationSelect.add(new Option(op.label + " · " + op.name, op.name)); });
+  var unknownOperation = new Option("", "");
+  function showOperation(name) {
+    var known = !name || operations.some(function (op) { return op.name === name; });
+    if (known) unknownOperation.remove();
+    else {
+      unknownOperation.value = name;
+      unknownOperation.text = name + " " + operationSelect.dataset.unknown;
+      operationSelect.add(unknownOperation);
+    }
+    operationSelect.value = name;
   }
 
   var edits = {
@@ -112,6 +162,20 @@
         outputDataItem: loop.outputDataItem || moddle.create("bpmn:DataOutput", { id: id + "_vote", name: "vote" }),
         loopDataOutputRef: loop.loopDataOutputRef || dataRef(id + "_votes")
       });
+    },
+    "dp-completion": function (value) {
+      var body = value.trim();
+      modeling.updateModdleProperties(current, countersignOf(current), {
+        completionCondition: body ? moddle.create("bpmn:FormalExpression", { body: body }) : undefined
+      });
+    },
+    "dp-operation": function (value) { modeling.updateProperties(current, { implementation: value || undefined }); },
+    "dp-script": function (value) { modeling.updateProperties(current, { script: value.trim() ? value.trim() : undefined }); },
+    "dp-decision": function (value) {
+      var table = value.trim();
+      var props = {};
+      props[camundaPrefix(!!table) + ":decisionRef"] = table || undefined;
+      modeling.updateProperties(current, props);
     }
   };
 
