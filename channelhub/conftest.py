@@ -70,6 +70,9 @@ class ApiClient:
     def patch(self, path, data):
         return self.client.patch("/api/v1" + path, json.dumps(data), content_type="application/json", **self.headers)
 
+    def put(self, path, data):
+        return self.client.put("/api/v1" + path, json.dumps(data), content_type="application/json", **self.headers)
+
     def delete(self, path):
         return self.client.delete("/api/v1" + path, **self.headers)
 

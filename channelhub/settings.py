@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "channelhub.regions",
     "channelhub.rules",
     "channelhub.partners",
+    "channelhub.catalog",
     "channelhub.workflow",
     "channelhub.messaging",
     "channelhub.demo",

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from channelhub.catalog.api import router as catalog_router
 from channelhub.core.api import api
 from channelhub.core.views import healthz, readyz
 from channelhub.messaging.api import router as messaging_router
@@ -11,6 +12,7 @@ from channelhub.workflow.api import router as workflow_router
 api.add_router("", tenancy_router)
 api.add_router("", regions_router)
 api.add_router("", partners_router)
+api.add_router("", catalog_router)
 api.add_router("", workflow_router)
 api.add_router("", messaging_router)
 
