@@ -1,18 +1,22 @@
 """Catalogue endpoints: products, categories, region authorization, price lists, promotions, and
 the price engine's ``quote`` and ``explain``."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote as url_quote
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
-from channelhub.catalog import pricing, selectors, services
+from channelhub.catalog import excel, pricing, selectors, services
 from channelhub.catalog.models import Product
 from channelhub.core.api import Id, Input, Paging
 from channelhub.core.errors import ValidationFailed
+from channelhub.tenancy.permissions import require_brand
 
 router = Router(tags=["catalog 商品与价格"])
 
@@ -255,7 +259,7 @@ def list_products(request: HttpRequest, filters: Query[ProductFilter]):
     return selectors.products_for(request.actor, brand_id=filters.brand_id, q=filters.q, category=filters.category)
 
 
-@router.get("/catalog/products/{product_id}", response=ProductOut)
+@router.get("/catalog/products/{int:product_id}", response=ProductOut)
 def get_product(request: HttpRequest, product_id: Id):
     return selectors.get_product(request.actor, product_id)
 
@@ -267,7 +271,7 @@ def create_product(request: HttpRequest, payload: ProductIn):
     return 201, selectors.get_product(request.actor, product.id)
 
 
-@router.patch("/catalog/products/{product_id}", response=ProductOut)
+@router.patch("/catalog/products/{int:product_id}", response=ProductOut)
 def update_product(request: HttpRequest, product_id: Id, payload: ProductPatch):
     product = selectors.get_product(request.actor, product_id)
     services.update_product(actor=request.actor, product=product, changes=payload.dict(exclude_unset=True))
@@ -401,3 +405,75 @@ def explain(request: HttpRequest, payload: QuoteIn):
     """The quote with its trace: every authorization rule, price list and promotion considered,
     and why it won or lost."""
     return _quote(request, payload)
+
+
+# --- spreadsheets (.xlsx)
+
+
+class ImportOut(Schema):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+
+
+class RowErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportFailedOut(Schema):
+    code: str
+    message: str
+    field: str
+    rows: list[RowErrorOut]
+
+
+def _xlsx(content: bytes, ascii_name: str, name: str) -> HttpResponse:
+    """An .xlsx attachment, named for every browser: an ASCII name and the UTF-8 one (RFC 6266)."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)
+    response = HttpResponse(content, content_type=excel.XLSX_TYPE)
+    encoded = url_quote(name, safe="")
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    return response
+
+
+@router.post("/catalog/products/import", response={200: ImportOut, 422: ImportFailedOut})
+def import_products(request: HttpRequest, file: File[UploadedFile] = None, brand_id: Form[Id | None] = None):
+    """Create or update products from an .xlsx sheet (headers 商品编码, 条形码, 名称, 类目编码, 单位,
+    箱规, 起订量, 税目, 状态, or their English names). All or nothing: a 422 lists every bad cell."""
+    if file is None:
+        raise ValidationFailed("upload the .xlsx file as the multipart field 'file'", field="file")
+    report = excel.import_products(actor=request.actor, brand_id=brand_id, file=file)
+    if not report.ok:
+        message = f"{len({e.row for e in report.errors})} row(s) have errors; nothing was imported"
+        rows = [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors]
+        return 422, {"code": "import_failed", "message": message, "field": "file", "rows": rows}
+    return report
+
+
+@router.get("/catalog/products/export")
+def export_products(request: HttpRequest, brand_id: Id | None = None):
+    """The brand's products as .xlsx, in the layout the import reads."""
+    brand_id = require_brand(request.actor, brand_id)
+    content = excel.export_products(actor=request.actor, brand_id=brand_id)
+    day = timezone.localdate()
+    brand = excel.brand_name(brand_id)
+    return _xlsx(content, f"products-{brand_id}-{day:%Y%m%d}.xlsx", f"{brand}-商品-{day:%Y%m%d}.xlsx")
+
+
+@router.get("/catalog/price-sheet")
+def price_sheet(request: HttpRequest, distributor_id: Id):
+    """The distributor's full price sheet as .xlsx: every product it may order, priced at its
+    minimum order quantity."""
+    buyer = _buyer(request, distributor_id)
+    now = timezone.now()
+    content = excel.price_sheet_xlsx(buyer, at=now)
+    parties = excel.sheet_parties(buyer)
+    day = timezone.localtime(now)
+    return _xlsx(
+        content,
+        f"price-sheet-{parties.distributor_code or distributor_id}-{day:%Y%m%d}.xlsx",
+        f"{parties.brand}-价格表-{parties.distributor_name}-{day:%Y%m%d}.xlsx",
+    )

@@ -352,6 +352,8 @@ def price_sheet(buyer: Buyer, *, at: datetime | None = None) -> list[QuotedLine]
         if context.list_price(product, product.min_order_qty, out):
             out.ok, out.unit_price = True, out.list_price
             out.list_amount = out.amount = amount(out.list_price * product.min_order_qty)
+        else:
+            out.code, out.reason = "no_price", f"no price list in force prices {product.sku} for this distributor"
         lines.append(out)
     return lines
 

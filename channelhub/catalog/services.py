@@ -5,6 +5,7 @@ snapshot is reloaded after it commits (and a rolled-back write changes nothing).
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -57,9 +58,13 @@ def _choice(value: str, choices, field: str) -> str:
     return value
 
 
+MAX_COUNT = 10_000_000
+TEXT_LIMITS = {"sku": 64, "barcode": 32, "name": 200, "unit": 16}
+
+
 def _positive_int(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationFailed(f"{field} must be a whole number of at least 1", field=field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        raise ValidationFailed(f"{field} must be a whole number from 1 to {MAX_COUNT}", field=field)
     return value
 
 
@@ -104,13 +109,21 @@ def create_category(
     return category
 
 
-def _product_values(brand_id: int, data: dict[str, Any], product: Product) -> None:
-    """Check and set product fields from ``data`` (only the keys present)."""
+def _product_values(brand_id: int, data: dict[str, Any], product: Product, taken: dict[str, int] | None = None) -> None:
+    """Check and set product fields from ``data`` (only the keys present). ``taken`` maps the
+    brand's SKUs to product ids when the caller read them already (bulk writes)."""
+    for key, limit in TEXT_LIMITS.items():
+        if key in data and len(str(data[key] or "").strip()) > limit:
+            raise ValidationFailed(f"{key} is longer than {limit} characters", field=key)
     if "sku" in data:
         sku = str(data["sku"] or "").strip()
         if not sku:
             raise ValidationFailed("sku is required", field="sku")
-        if Product.objects.filter(brand_id=brand_id, sku=sku).exclude(pk=product.pk).exists():
+        if taken is not None:
+            used = taken.get(sku) not in (None, product.pk)
+        else:
+            used = Product.objects.filter(brand_id=brand_id, sku=sku).exclude(pk=product.pk).exists()
+        if used:
             raise Conflict(f"SKU {sku!r} is already used in this brand", field="sku")
         product.sku = sku
     if "name" in data:
@@ -163,6 +176,69 @@ def create_product(*, actor: Actor, brand_id: int | None, **data: Any) -> Produc
         after=audit.snapshot(product, PRODUCT_FIELDS),
     )
     return product
+
+
+@dataclass(frozen=True)
+class ProductChange:
+    """One row of a bulk write: a new product (``product`` None) or changes to an existing one.
+    ``row`` names it in refusals (e.g. the spreadsheet row)."""
+
+    row: int
+    product: Product | None
+    data: dict[str, Any]
+
+
+@transaction.atomic
+def save_products(*, actor: Actor, brand_id: int | None, changes: list[ProductChange]) -> tuple[int, int]:
+    """Create and change many products at once (Excel imports): every row checked as
+    :func:`create_product` / :func:`update_product` would, then one insert, one update, one
+    audit insert and one version bump. All or nothing; a refusal names the row.
+    Returns (created, updated)."""
+    brand_id = _writer(actor, brand_id)
+    taken = dict(Product.objects.filter(brand_id=brand_id).values_list("sku", "id"))
+    new, changed, entries = [], [], []
+    for change in changes:
+        if change.product is None:
+            data = {"min_order_qty": change.data.get("pack_size", 1), **change.data}
+            product = Product(brand_id=brand_id)
+            _checked(change.row, brand_id, data, product, taken)
+            taken[product.sku] = -change.row  # a later row may not take the same SKU
+            new.append(product)
+        else:
+            product = change.product
+            if product.brand_id != brand_id:
+                raise ValidationFailed(f"row {change.row}: the product belongs to another brand", field="sku")
+            before = audit.snapshot(product, PRODUCT_FIELDS)
+            _checked(change.row, brand_id, change.data, product, taken)
+            changed.append((product, before))
+    Product.objects.bulk_create(new, batch_size=1000)
+    Product.objects.bulk_update([p for p, _ in changed], PRODUCT_FIELDS, batch_size=1000)
+    for product in new:
+        after = audit.snapshot(product, PRODUCT_FIELDS)
+        entries.append(
+            audit.entry_for(actor=actor, action=AuditEntry.Action.CREATE, obj=product, brand_id=brand_id, after=after)
+        )
+    for product, before in changed:
+        after = audit.snapshot(product, PRODUCT_FIELDS)
+        entries.append(
+            audit.entry_for(
+                actor=actor, action=AuditEntry.Action.UPDATE, obj=product, brand_id=brand_id, before=before, after=after
+            )
+        )
+    AuditEntry.objects.bulk_create([e for e in entries if e is not None], batch_size=1000)
+    if new or changed:
+        bump_version(brand_id)
+    return len(new), len(changed)
+
+
+def _checked(number: int, brand_id: int, data: dict[str, Any], product: Product, taken: dict[str, int]) -> None:
+    """:func:`_product_values` for one row of many; a refusal names the row."""
+    try:
+        _product_values(brand_id, data, product, taken)
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"row {number}: {exc.message}", field=exc.field) from None
+    except Conflict as exc:
+        raise Conflict(f"row {number}: {exc.message}", field=exc.field) from None
 
 
 @transaction.atomic

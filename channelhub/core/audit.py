@@ -56,11 +56,27 @@ def record(
     brand_id: int | None = None,
 ) -> AuditEntry | None:
     """Write one audit row; an update that changed nothing writes none."""
+    entry = entry_for(actor=actor, action=action, obj=obj, before=before, after=after, brand_id=brand_id)
+    if entry is not None:
+        entry.save()
+    return entry
+
+
+def entry_for(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    brand_id: int | None = None,
+) -> AuditEntry | None:
+    """The audit row :func:`record` would write, unsaved (bulk writers insert many at once)."""
     changes = diff(before, after)
     if action == AuditEntry.Action.UPDATE and not changes:
         return None
     user = getattr(actor, "user", None)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         actor_label=str(actor)[:150] if actor is not None else "system",
         brand_id=brand_id,
