@@ -10,6 +10,8 @@ from channelhub.workflow.selectors import SLA_READERS, inbox_for
 
 # the first prefix of the page's URL name picks the highlighted menu entry
 SECTIONS = (
+    "catalogue",  # before "catalog": the distributor's catalogue is its own menu entry
+    "catalog",
     "notification",
     "sla",
     "distributor",
@@ -67,6 +69,7 @@ def tenant(request):
             "staff": staff,
             "audit": any(actor.has_role(b, *AUDIT_READERS) for b in brand_ids),
             "api_keys": admin,
+            "catalog": admin,
             "definitions": admin,
             "sla": any(actor.has_role(b, *SLA_READERS) for b in brand_ids),
             "inbox_count": _inbox_count(request, actor) if staff else 0,

@@ -13,6 +13,26 @@ from channelhub.web.views.approvals import (
     approvals_done,
 )
 from channelhub.web.views.audit import audit_log
+from channelhub.web.views.catalog import catalogue, catalogue_quote
+from channelhub.web.views.catalog_admin import (
+    catalog_authorization_remove,
+    catalog_authorizations,
+    catalog_category_create,
+    catalog_product_create,
+    catalog_product_edit,
+    catalog_product_import,
+    catalog_products,
+)
+from channelhub.web.views.catalog_pricing import (
+    catalog_distributor_options,
+    catalog_explain,
+    catalog_price_list,
+    catalog_price_list_create,
+    catalog_price_lists,
+    catalog_promotion_create,
+    catalog_promotion_submit,
+    catalog_promotions,
+)
 from channelhub.web.views.distributors import (
     distributor_create,
     distributor_detail,
@@ -51,6 +71,23 @@ __all__ = [
     "approvals",
     "approvals_done",
     "audit_log",
+    "catalog_authorization_remove",
+    "catalog_authorizations",
+    "catalog_category_create",
+    "catalog_distributor_options",
+    "catalog_explain",
+    "catalog_price_list",
+    "catalog_price_list_create",
+    "catalog_price_lists",
+    "catalog_product_create",
+    "catalog_product_edit",
+    "catalog_product_import",
+    "catalog_products",
+    "catalog_promotion_create",
+    "catalog_promotion_submit",
+    "catalog_promotions",
+    "catalogue",
+    "catalogue_quote",
     "distributor_create",
     "distributor_detail",
     "distributor_edit",
