@@ -13,7 +13,8 @@ def products_for(
     if brand_id is not None:
         qs = qs.filter(brand_id=brand_id)
     if q.strip():
-        qs = qs.filter(Q(sku__startswith=q.strip()) | Q(name__contains=q.strip()) | Q(barcode=q.strip()))
+        text = q.strip()  # as the catalogue page searches: any part of the SKU or name, any case
+        qs = qs.filter(Q(sku__icontains=text) | Q(name__icontains=text) | Q(barcode=text))
     if category is not None:
         found = Category.objects.for_actor(actor).filter(pk=category).first()
         qs = qs.filter(category__path__startswith=found.path) if found else qs.none()

@@ -525,6 +525,7 @@ def create_promotion(*, actor: Actor, brand_id: int | None, **data: Any) -> Prom
     for key in ("budget_amount",):
         if data.get(key) is not None:
             data[key] = money(data[key], key, places=2)
+    _check_targets(brand_id, data)
     data.setdefault("status", Promotion.Status.DRAFT)
     promotion = Promotion.objects.create(brand_id=brand_id, **data)
     bump_version(brand_id)
@@ -536,6 +537,31 @@ def create_promotion(*, actor: Actor, brand_id: int | None, **data: Any) -> Prom
         after=audit.snapshot(promotion, PROMOTION_FIELDS),
     )
     return promotion
+
+
+def _check_targets(brand_id: int, data: dict[str, Any]) -> None:
+    """Every region, grade, distributor, product and category a promotion names must exist in the
+    brand: a typo would otherwise make it silently reach nobody."""
+    from django.apps import apps  # accounts are read by name: catalog does not import partners
+
+    lookups = {
+        "division_codes": Division.objects.all(),
+        "sales_region_ids": SalesRegion.objects.filter(brand_id=brand_id),
+        "distributor_ids": apps.get_model("partners", "DistributorAccount").objects.filter(brand_id=brand_id),
+        "product_ids": Product.objects.filter(brand_id=brand_id),
+        "category_ids": Category.objects.filter(brand_id=brand_id),
+    }
+    for field, rows in lookups.items():
+        wanted = set(data.get(field) or [])
+        if not wanted:
+            continue
+        found = set(rows.filter(pk__in=wanted).values_list("pk", flat=True))
+        missing = sorted(str(v) for v in wanted - found)
+        if missing:
+            raise ValidationFailed(f"unknown {field}: {', '.join(missing[:10])}", field=field)
+    grades = set(data.get("grades") or []) - {"A", "B", "C", "D"}
+    if grades:
+        raise ValidationFailed(f"unknown grades: {', '.join(sorted(grades))}", field="grades")
 
 
 @transaction.atomic

@@ -140,3 +140,25 @@ def test_a_promotion_takes_effect_when_its_approval_ends(
     see_all_brands()
     assert Promotion.objects.get().status == "active"
     assert admin.post("/catalog/quote", body).json()["total"] == "90.00"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("division_codes", ["999999"]), ("product_ids", [987654]), ("category_ids", [987654]), ("grades", ["Z"])],
+)
+def test_a_promotion_must_name_what_exists(admin, brand, catalogue, field, value):
+    now = timezone.now()
+    body = {
+        "brand_id": brand.id,
+        "code": "typo",
+        "name": "笔误",
+        "mechanic": "percent_off",
+        "params": {"percent": "5"},
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(days=3)).isoformat(),
+        field: value,
+    }
+    response = admin.post("/catalog/promotions", body)
+    assert (response.status_code, response.json()["field"]) == (422, field)
+    see_all_brands()
+    assert not Promotion.objects.exists()
