@@ -17,8 +17,10 @@ Rules, in the order the trace shows them:
    break low enough loses to the next one.
 3. **Promotions** that reach the buyer, the product and the moment, with budget left: either the
    best single exclusive promotion or all stackable ones in ``sequence`` order, whichever leaves
-   the buyer the lower amount (ties: more gift units, then stackable). Threshold discounts (满减) look at the amount of
-   all the quote's lines the promotion covers and are spread over them by amount.
+   the buyer the lower amount (ties: more gift units, then stackable), decided for each group of
+   lines that share promotions. Threshold discounts (满减) look at the amount of all the quote's
+   lines the promotion covers and are spread over them by amount. A catalogue page prices each
+   product as if ordered alone.
 
 Rounding (ROUND_HALF_UP): unit prices to 4 places, amounts to the fen (2 places).
 """
@@ -196,6 +198,43 @@ class _List:
         return SALES_REGION if self.sales_region else NATIONAL
 
 
+@dataclass(frozen=True)
+class _Targets:
+    """A promotion's who and what as sets, built once per snapshot (the JSON lists are lists)."""
+
+    divisions: frozenset[str]
+    sales_regions: frozenset[int]
+    grades: frozenset[str]
+    distributors: frozenset[int]
+    products: frozenset[int]
+    categories: frozenset[int]
+
+    @classmethod
+    def of(cls, promotion: Promotion) -> "_Targets":
+        return cls(
+            frozenset(promotion.division_codes),
+            frozenset(promotion.sales_region_ids),
+            frozenset(promotion.grades),
+            frozenset(promotion.distributor_ids),
+            frozenset(promotion.product_ids),
+            frozenset(promotion.category_ids),
+        )
+
+
+def _list_key(pl: "_List") -> tuple:
+    """Where a list can reach, for :attr:`PriceBook.lists_by_key` (a superset: validity, status
+    and the grade of region + grade lists are checked per quote)."""
+    if pl.kind == PriceList.Kind.DISTRIBUTOR:
+        return ("distributor", pl.distributor_id)
+    if pl.kind == PriceList.Kind.GRADE:
+        return ("grade", pl.grade)
+    if pl.kind in (PriceList.Kind.REGION, PriceList.Kind.REGION_GRADE):
+        if pl.division:
+            return ("division", pl.division)
+        return ("sales_region", pl.sales_region) if pl.sales_region else ("national",)
+    return ("base",)
+
+
 class PriceBook:
     """Everything the engine reads about one brand's catalogue, as of one version."""
 
@@ -210,8 +249,11 @@ class PriceBook:
         self.lists: dict[int, _List] = {}
         self.items: dict[int, list[tuple[int, int, Decimal]]] = defaultdict(list)  # product -> (list, qty, price)
         self.promotions: list[Promotion] = []
+        self.targets: dict[int, _Targets] = {}  # promotion id -> its targets as sets
+        self.lists_by_key: dict[tuple, list[_List]] = defaultdict(list)
         self.sales_region_members: dict[int, set[str]] = defaultdict(set)
         self.authorized: OrderedDict[tuple, list[int]] = OrderedDict()  # territory -> product ids (LRU)
+        self.reaching: OrderedDict[tuple, list[Promotion]] = OrderedDict()  # buyer -> promotions (LRU)
 
     def load(self) -> "PriceBook":
         brand = self.brand_id
@@ -256,6 +298,9 @@ class PriceBook:
         self.promotions = list(
             Promotion.objects.filter(brand_id=brand, status=Promotion.Status.ACTIVE).order_by("sequence", "id")
         )
+        self.targets = {p.id: _Targets.of(p) for p in self.promotions}
+        for pl in self.lists.values():
+            self.lists_by_key[_list_key(pl)].append(pl)
         for sales_region_id, code in SalesRegionDivision.objects.filter(brand_id=brand).values_list(
             "sales_region_id", "division_id"
         ):
@@ -269,7 +314,9 @@ _books_lock = threading.Lock()
 
 def current_version(brand_id: int) -> tuple[int, str]:
     """The brand's catalogue version and the stamp that names it (new on every change)."""
-    row = CatalogVersion.objects.filter(brand_id=brand_id).values_list("version", "stamp").first()
+    # One row at most (unique per brand); no .first(): its ORDER BY costs more than the read.
+    rows = CatalogVersion.objects.filter(brand_id=brand_id).values_list("version", "stamp")[:1]
+    row = next(iter(rows), None)
     return (row[0], str(row[1])) if row else (0, "")
 
 
@@ -334,7 +381,8 @@ def catalogue(
         ids = [i for i in ids if _matches(book, book.products_by_id[i], query, category_id)]
     page = ids[offset : offset + limit]
     lines = [context.line(Line(book.products_by_id[i].sku, book.products_by_id[i].min_order_qty)) for i in page]
-    context.promote(lines)
+    for line in lines:  # each as if ordered alone: a listed price must not depend on its neighbours
+        context.promote([line])
     return CataloguePage(total=len(ids), lines=lines)
 
 
@@ -375,12 +423,18 @@ class _Context:
         home_set = set(self.home)
         self.home_sales_regions = {sr for sr, members in book.sales_region_members.items() if members & home_set}
         self.areas = self._areas()
+        keys = [("base",), ("grade", buyer.grade), ("national",), ("distributor", buyer.distributor_id)]
+        keys += [("division", code) for code in self.home]
+        keys += [("sales_region", sr) for sr in self.home_sales_regions]
+        candidates = (pl for key in keys for pl in book.lists_by_key.get(key, ()))
         self.lists = sorted(
-            (pl for pl in book.lists.values() if self._list_reaches(pl)),
+            (pl for pl in candidates if self._list_reaches(pl)),
             key=lambda pl: (KIND_RANK[pl.kind], pl.region, pl.priority, pl.id),
             reverse=True,
         )
         self.rank = {pl.id: position for position, pl in enumerate(self.lists)}
+        self._buyer_promotions: list[Promotion] | None = None
+        self._budgets: dict[int, tuple[Decimal | None, int | None]] = {}
 
     # -- territory and authorization
 
@@ -527,57 +581,90 @@ class _Context:
 
     # -- promotions
 
-    def _reaches(self, promotion: Promotion, product: Product) -> bool:
-        buyer = self.buyer
-        if not (promotion.starts_at <= self.at < promotion.ends_at):
+    def _reaches_buyer(self, promotion: Promotion) -> bool:
+        """Grade, distributor and region: the same for every quote of the buyer."""
+        buyer, targets = self.buyer, self.book.targets[promotion.id]
+        if targets.grades and buyer.grade not in targets.grades:
             return False
-        if promotion.grades and buyer.grade not in promotion.grades:
+        if targets.distributors and buyer.distributor_id not in targets.distributors:
             return False
-        if promotion.distributor_ids and buyer.distributor_id not in promotion.distributor_ids:
-            return False
-        if promotion.division_codes or promotion.sales_region_ids:
-            in_division = bool(set(promotion.division_codes) & set(self.home))
-            in_region = bool(set(promotion.sales_region_ids) & self.home_sales_regions)
+        if targets.divisions or targets.sales_regions:
+            in_division = not targets.divisions.isdisjoint(self.home)
+            in_region = not targets.sales_regions.isdisjoint(self.home_sales_regions)
             if not (in_division or in_region):
-                return False
-        if promotion.product_ids or promotion.category_ids:
-            in_category = bool(set(promotion.category_ids) & set(self.book.lineage.get(product.category_id, [])))
-            if product.id not in promotion.product_ids and not in_category:
                 return False
         return True
 
+    def promotions_for(self, product: Product) -> list[Promotion]:
+        """The promotions that reach the buyer, the product and the moment, in sequence order."""
+        if self._buyer_promotions is None:
+            book, buyer = self.book, self.buyer
+            key = (buyer.grade, buyer.distributor_id, tuple(self.home), frozenset(self.home_sales_regions))
+            if key in book.reaching:
+                book.reaching.move_to_end(key)
+            else:
+                book.reaching[key] = [p for p in book.promotions if self._reaches_buyer(p)]
+                if len(book.reaching) > AUTHORIZED_CACHE:
+                    book.reaching.popitem(last=False)
+            self._buyer_promotions = [p for p in book.reaching[key] if p.starts_at <= self.at < p.ends_at]
+        lineage = self.book.lineage.get(product.category_id, ())
+        reaching = []
+        for promotion in self._buyer_promotions:
+            targets = self.book.targets[promotion.id]
+            targeted = targets.products or targets.categories
+            if targeted and product.id not in targets.products and targets.categories.isdisjoint(lineage):
+                continue
+            reaching.append(promotion)
+        return reaching
+
+    def budgets(self, promotions: list[Promotion]) -> dict[int, tuple[Decimal | None, int | None]]:
+        """What capped promotions may still give, read once per quote (one query)."""
+        capped = [p for p in promotions if p.budget_amount is not None or p.budget_quantity is not None]
+        missing = [p for p in capped if p.id not in self._budgets]
+        if missing:
+            self._budgets.update(_budgets_left(missing))
+        return {p.id: self._budgets[p.id] for p in capped if p.id in self._budgets}
+
     def promote(self, lines: list[QuotedLine]) -> None:
-        """Apply promotions to the priced lines (see the module docstring for how they combine)."""
+        """Apply promotions to the priced lines (see the module docstring for how they combine).
+
+        Lines that share no promotion are decided apart: an exclusive promotion on one line never
+        costs another line its own discount."""
         priced = [line for line in lines if line.ok]
         if not priced or not self.book.promotions:
             return
         reach: dict[int, list[Promotion]] = {}
+        covered: dict[int, list[QuotedLine]] = defaultdict(list)  # promotion id -> its lines, in order
         for line in priced:
-            product = self.book.products_by_id[line.product_id]
-            reach[id(line)] = [p for p in self.book.promotions if self._reaches(p, product)]
-        relevant = {p.id: p for ps in reach.values() for p in ps}
-        left = _budgets_left(
-            [p for p in relevant.values() if p.budget_amount is not None or p.budget_quantity is not None]
-        )
+            reach[id(line)] = self.promotions_for(self.book.products_by_id[line.product_id])
+            for promotion in reach[id(line)]:
+                covered[promotion.id].append(line)
+        left = self.budgets([p for ps in reach.values() for p in ps])
+        for group in _groups(priced, reach):
+            self._promote_group(group, reach, covered, left)
+
+    def _promote_group(self, group: list[QuotedLine], reach, covered, left) -> None:
+        relevant = {p.id: p for line in group for p in reach[id(line)]}
         exhausted = {
             pid
             for pid, (money, units) in left.items()
-            if (money is not None and money <= 0) or (units is not None and units <= 0)
+            if pid in relevant and ((money is not None and money <= 0) or (units is not None and units <= 0))
         }
         options = [("stackable", [p for p in relevant.values() if p.stackable and p.id not in exhausted])]
         options += [
             (f"exclusive {p.code}", [p]) for p in relevant.values() if not p.stackable and p.id not in exhausted
         ]
         best = None
-        for label, chosen in options:  # the lower amount, then more gift units, then stackable
-            result = _apply(chosen, priced, reach, self.book, left)
-            total = sum((r["amount"] for r in result.values()), ZERO)
+        list_amounts = {id(line): line.list_amount for line in group}
+        for label, chosen in options:  # the larger saving, then more gift units, then stackable
+            result = _apply(chosen, list_amounts, covered, left)
+            saving = sum((list_amounts[key] - r["amount"] for key, r in result.items()), ZERO)
             gifts = sum(g["qty"] for r in result.values() for g in r["gifts"])
-            if best is None or (total, -gifts) < best[1]:
-                best = (label, (total, -gifts), result, chosen)
+            if best is None or (-saving, -gifts) < best[1]:
+                best = (label, (-saving, -gifts), result, chosen)
         label, _, result, chosen = best
         chosen_ids = {p.id for p in chosen}
-        for line in priced:
+        for line in group:
             outcome = result[id(line)]
             for promotion in reach[id(line)]:
                 if promotion.id in exhausted:
@@ -598,6 +685,30 @@ class _Context:
             line.unit_price = unit_price(line.amount / line.qty)
 
 
+def _groups(lines: list[QuotedLine], reach) -> list[list[QuotedLine]]:
+    """The lines joined by the promotions they share (each group decided on its own), in order."""
+    group_of: dict[int, int] = {}  # promotion id -> group number
+    groups: list[list[QuotedLine]] = []
+    for line in lines:
+        joined = sorted({group_of[p.id] for p in reach[id(line)] if p.id in group_of})
+        if not joined:
+            groups.append([line])
+            number = len(groups) - 1
+        else:
+            number = joined[0]
+            for other in joined[1:]:  # this line links groups that were apart until now
+                groups[number].extend(groups[other])
+                groups[other] = []
+                for pid, n in group_of.items():
+                    if n == other:
+                        group_of[pid] = number
+            groups[number].append(line)
+        for promotion in reach[id(line)]:
+            group_of[promotion.id] = number
+    order = {id(line): index for index, line in enumerate(lines)}
+    return [sorted(g, key=lambda line: order[id(line)]) for g in groups if g]
+
+
 def _promo_label(promotion: Promotion) -> str:
     kind = "stackable" if promotion.stackable else "exclusive"
     return f"promotion {promotion.code} ({promotion.name}, {promotion.mechanic}, {kind}, sequence {promotion.sequence})"
@@ -607,7 +718,11 @@ def _budgets_left(promotions: list[Promotion]) -> dict[int, tuple[Decimal | None
     """Money and units each capped promotion may still give (read live: orders use them up)."""
     if not promotions:
         return {}
-    used = Promotion.objects.filter(id__in=[p.id for p in promotions]).values_list("id", "used_amount", "used_quantity")
+    used = (
+        Promotion.objects.filter(id__in=[p.id for p in promotions])
+        .order_by()  # not the model's ordering: nothing to sort
+        .values_list("id", "used_amount", "used_quantity")
+    )
     caps = {p.id: p for p in promotions}
     return {
         pid: (
@@ -618,12 +733,25 @@ def _budgets_left(promotions: list[Promotion]) -> dict[int, tuple[Decimal | None
     }
 
 
-def _apply(chosen: list[Promotion], lines: list[QuotedLine], reach, book: PriceBook, left) -> dict[int, dict]:
+class _Outcomes(dict):
+    """Each line's outcome by ``id(line)``; made on first use, so that an option costs the lines
+    its promotions cover, not the whole quote (a line left alone keeps its list amount)."""
+
+    def __init__(self, list_amounts: dict[int, Decimal]):
+        super().__init__()
+        self.list_amounts = list_amounts
+
+    def __missing__(self, key: int) -> dict:
+        outcome = self[key] = {"amount": self.list_amounts[key], "applied": [], "gifts": []}
+        return outcome
+
+
+def _apply(chosen: list[Promotion], list_amounts: dict[int, Decimal], covered_by, left) -> dict[int, dict]:
     """Each line's amount after ``chosen`` promotions (in sequence order), within budgets."""
-    result = {id(line): {"amount": line.list_amount, "applied": [], "gifts": []} for line in lines}
+    result = _Outcomes(list_amounts)
     budget = {pid: list(values) for pid, values in left.items()}
     for promotion in sorted(chosen, key=lambda p: (p.sequence, p.id)):
-        covered = [line for line in lines if promotion in reach[id(line)]]
+        covered = covered_by.get(promotion.id, [])
         if not covered:
             continue
         params = promotion.params or {}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -313,7 +313,9 @@ def retry_instance(*, actor: Actor, instance: ProcessInstance) -> ProcessInstanc
     If it fails again the instance stays an incident with the new reason."""
     require_role(actor, instance.brand_id, *DEFINITION_ADMINS)
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().select_related("definition").get(pk=instance.pk)
+        instance = _with_open_tasks(ProcessInstance.objects.select_for_update().select_related("definition")).get(
+            pk=instance.pk
+        )
         if instance.status != ProcessInstance.Status.INCIDENT:
             raise Conflict("only a process stopped by an incident can be retried", code="no_incident")
         before = {"status": instance.status, "incident": instance.incident}
@@ -321,8 +323,8 @@ def retry_instance(*, actor: Actor, instance: ProcessInstance) -> ProcessInstanc
         try:
             with transaction.atomic():
                 fired = engine.refresh(workflow)
-                _tell_about_timers(instance, fired)
-                _advance(instance, workflow)
+                _tell_about_timers(fired, instance.open_tasks)
+                _advance(instance, workflow, open_tasks=instance.open_tasks)
         except (FormulaError, SpiffWorkflowException) as exc:
             instance.incident = _reason(exc)[:2000]
             ProcessInstance.objects.filter(pk=instance.pk).update(incident=instance.incident)
@@ -391,9 +393,16 @@ def sweep_timers(*, now=None, batch: int = 1000, chunk: int = 100) -> int:
             instances = ProcessInstance.objects.select_for_update(skip_locked=True).filter(
                 pk__in=due[first : first + chunk], status=ProcessInstance.Status.RUNNING, next_timer_at__lte=now
             )
-            for instance in instances.select_related("definition"):
+            for instance in _with_open_tasks(instances.select_related("definition")):
                 _fire_timers(instance)
     return len(due)
+
+
+def _with_open_tasks(instances):
+    """``instances`` each with ``open_tasks``, their candidates read along: two queries for a whole
+    chunk of a sweep instead of three per instance."""
+    open_tasks = WorkTask.objects.filter(status=WorkTask.Status.OPEN).prefetch_related("candidate_rows")
+    return instances.prefetch_related(Prefetch("tasks", queryset=open_tasks, to_attr="open_tasks"))
 
 
 def _fire_timers(instance: ProcessInstance) -> None:
@@ -401,8 +410,8 @@ def _fire_timers(instance: ProcessInstance) -> None:
     try:
         with transaction.atomic():
             fired = engine.refresh(workflow)
-            _tell_about_timers(instance, fired)
-            _advance(instance, workflow)
+            _tell_about_timers(fired, instance.open_tasks)
+            _advance(instance, workflow, open_tasks=instance.open_tasks)
     except (FormulaError, SpiffWorkflowException) as exc:
         ProcessInstance.objects.filter(pk=instance.pk).update(
             status=ProcessInstance.Status.INCIDENT, incident=_reason(exc)[:2000], next_timer_at=None
@@ -429,12 +438,17 @@ def _task_event(task: WorkTask, user_ids: list[int]) -> dict:
     }
 
 
-def _tell_about_timers(instance: ProcessInstance, fired: list[engine.FiredTimer]) -> None:
+def _tell_about_timers(fired: list[engine.FiredTimer], open_tasks: list[WorkTask]) -> None:
+    """Remind or tell of the escalation the people of the open task each fired timer sits on.
+
+    ``open_tasks`` come with their candidates read (:func:`_with_open_tasks`).
+    """
+    by_engine_id = {task.engine_task_id: task for task in open_tasks}
     for timer in fired:
-        task = WorkTask.objects.filter(instance=instance, engine_task_id=timer.attached_task_id).first()
+        task = by_engine_id.get(timer.attached_task_id)
         if task is None:
             continue
-        users = [task.assignee_id] if task.assignee_id else list(task.candidate_rows.values_list("user_id", flat=True))
+        users = [task.assignee_id] if task.assignee_id else [row.user_id for row in task.candidate_rows.all()]
         event = "workflow.task_escalated" if timer.interrupting else "workflow.task_reminder"
         emit(event, {**_task_event(task, users), "timer": timer.name})
 
@@ -447,11 +461,13 @@ def _run_service_steps(instance: ProcessInstance, workflow):
     incident text: the operation's writes are undone, the workflow is as it was before that step,
     which still waits, so a retry runs it again and nothing decided before it is lost.
     """
-    system = Actor.system("workflow")
+    system = None
     for _ in range(100):  # a process that keeps calling services without people is cut short
         calls = engine.waiting_services(workflow)
         if not calls:
             return workflow, ""
+        if system is None:  # a query (every brand), so only when a service step waits
+            system = Actor.system("workflow")
         call, before = calls[0], engine.dump(workflow)
         try:
             operation = operations.get(call.operation)
@@ -471,9 +487,13 @@ def _run_service_steps(instance: ProcessInstance, workflow):
     return workflow, "service steps kept running without anyone deciding anything (more than 100 in a row)"
 
 
-def _advance(instance: ProcessInstance, workflow) -> None:
+def _advance(instance: ProcessInstance, workflow, *, open_tasks: list[WorkTask] | None = None) -> None:
     """Run service steps, store the engine state, open rows for newly waiting steps and close the
-    instance if done."""
+    instance if done.
+
+    ``open_tasks`` are the instance's open task rows when the caller has read them already (the
+    sweep reads them for a whole chunk); the rows a caller closed just before are not among them.
+    """
     workflow, incident = _run_service_steps(instance, workflow)
     instance.state = engine.dump(workflow)
     instance.next_timer_at = engine.next_timer_at(workflow)
@@ -486,13 +506,16 @@ def _advance(instance: ProcessInstance, workflow) -> None:
         instance.ended_at = timezone.now()
     instance.save()
     waiting = engine.waiting_steps(workflow)
+    if open_tasks is None:
+        open_tasks = list(
+            WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).only("engine_task_id")
+        )
+    waiting_ids = {step.engine_task_id for step in waiting}
     # steps the engine no longer waits on (an escalation timer interrupted them) are closed
-    WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).exclude(
-        engine_task_id__in=[step.engine_task_id for step in waiting]
-    ).update(status=WorkTask.Status.CANCELLED, completed_at=timezone.now())
-    known = set(
-        WorkTask.objects.filter(instance=instance, status=WorkTask.Status.OPEN).values_list("engine_task_id", flat=True)
-    )
+    stale = [task.pk for task in open_tasks if task.engine_task_id not in waiting_ids]
+    if stale:
+        WorkTask.objects.filter(pk__in=stale).update(status=WorkTask.Status.CANCELLED, completed_at=timezone.now())
+    known = {task.engine_task_id for task in open_tasks} & waiting_ids
     for step in waiting:
         if step.engine_task_id in known:
             continue

@@ -198,3 +198,26 @@ class TestCataloguePage:
             ("NOPRICE", False, None),
             ("W1", True, Decimal("10.0000")),
         ]
+
+
+class TestPromotionGroups:
+    def test_an_exclusive_on_one_line_does_not_cost_another_line_its_discount(self, shop, water):
+        shop.product("W2")
+        shop.prices(services.PriceList.objects.get(code="base"), [("W2", "10.00")])
+        w2 = services.Product.objects.get(sku="W2")
+        shop.promotion("x", "percent_off", {"percent": "10"}, product_ids=[water.id])
+        shop.promotion("y", "percent_off", {"percent": "20"}, product_ids=[w2.id], stackable=True)
+        lines = quote(shop.buyer(), [Line("W1", 10), Line("W2", 10)]).lines
+        assert [(line.amount, [p["code"] for p in line.promotions]) for line in lines] == [
+            (Decimal("90.00"), ["x"]),
+            (Decimal("80.00"), ["y"]),
+        ]
+
+    def test_a_catalogue_price_does_not_depend_on_the_other_products_on_the_page(self, shop, water):
+        shop.product("W2")
+        shop.prices(services.PriceList.objects.get(code="base"), [("W2", "100.00")])
+        shop.promotion("mj", "threshold", {"tiers": [{"min_amount": "100", "off": "30"}]}, stackable=True)
+        page = {line.sku: line.unit_price for line in catalogue(shop.buyer()).lines}
+        alone = {line.sku: line.unit_price for line in catalogue(shop.buyer(), q="W1").lines}
+        assert page["W1"] == alone["W1"] == Decimal("10.0000")
+        assert page["W2"] == Decimal("70.0000")
