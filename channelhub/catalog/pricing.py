@@ -29,7 +29,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -49,6 +49,7 @@ from channelhub.regions.models import SalesRegionDivision
 UNIT = Decimal("0.0001")
 FEN = Decimal("0.01")
 ZERO = Decimal("0")
+ZERO_AMOUNT = Decimal("0.00")
 
 # region specificity: the higher, the more specific
 NATIONAL, SALES_REGION, PROVINCE, PREFECTURE, COUNTY = range(5)
@@ -155,11 +156,11 @@ class Quote:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines if line.ok), ZERO)
+        return sum((line.amount for line in self.lines if line.ok), ZERO_AMOUNT)
 
     @property
     def list_total(self) -> Decimal:
-        return sum((line.list_amount for line in self.lines if line.ok), ZERO)
+        return sum((line.list_amount for line in self.lines if line.ok), ZERO_AMOUNT)
 
 
 # --- the snapshot -----------------------------------------------------------------------------
@@ -427,8 +428,10 @@ class _Context:
         keys += [("division", code) for code in self.home]
         keys += [("sales_region", sr) for sr in self.home_sales_regions]
         candidates = (pl for key in keys for pl in book.lists_by_key.get(key, ()))
+        meant = [pl for pl in candidates if self._meant_for_buyer(pl)]
+        self.dormant = {pl.id: self._why_not_in_force(pl) for pl in meant if self._why_not_in_force(pl)}
         self.lists = sorted(
-            (pl for pl in candidates if self._list_reaches(pl)),
+            (pl for pl in meant if pl.id not in self.dormant),
             key=lambda pl: (KIND_RANK[pl.kind], pl.region, pl.priority, pl.id),
             reverse=True,
         )
@@ -441,7 +444,10 @@ class _Context:
     def _areas(self) -> list[tuple[str, set[str], set[int]]]:
         """Each territory area as (label, division codes it lies in, sales regions it lies in)."""
         areas = []
-        for code in self.buyer.territory_divisions or ((self.buyer.home_division,) if self.buyer.home_division else ()):
+        codes = self.buyer.territory_divisions
+        if not codes and not self.buyer.territory_sales_regions and self.buyer.home_division:
+            codes = (self.buyer.home_division,)  # no territory recorded: the registered county
+        for code in codes:
             chain = set(division_chain(code))
             regions = {sr for sr, members in self.book.sales_region_members.items() if members & chain}
             areas.append((code, chain, regions))
@@ -507,9 +513,17 @@ class _Context:
 
     # -- list price
 
-    def _list_reaches(self, pl: _List) -> bool:
-        if not pl.active or (pl.valid_from and pl.valid_from > self.at) or (pl.valid_to and pl.valid_to <= self.at):
-            return False
+    def _why_not_in_force(self, pl: _List) -> str:
+        """Why a list meant for the buyer does not price now ("" when it does)."""
+        if not pl.active:
+            return "the list is inactive"
+        if pl.valid_from and pl.valid_from > self.at:
+            return f"not yet valid: valid from {pl.valid_from.isoformat()}"
+        if pl.valid_to and pl.valid_to <= self.at:
+            return f"expired: valid until {pl.valid_to.isoformat()}"
+        return ""
+
+    def _meant_for_buyer(self, pl: _List) -> bool:
         buyer = self.buyer
         if pl.kind == PriceList.Kind.DISTRIBUTOR:
             return pl.distributor_id is not None and pl.distributor_id == buyer.distributor_id
@@ -525,9 +539,16 @@ class _Context:
 
     def list_price(self, product: Product, qty: int, out: QuotedLine) -> bool:
         by_list: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+        dormant = set()
         for list_id, min_qty, price in self.book.items.get(product.id, ()):
             if list_id in self.rank:
                 by_list[list_id].append((min_qty, price))
+            elif list_id in self.dormant:
+                dormant.add(list_id)
+        for list_id in sorted(dormant):
+            pl = self.book.lists[list_id]
+            label = f"price list {pl.code} ({pl.name}, {pl.kind}, priority {pl.priority})"
+            out.trace.append(Considered("price", label, "skipped", self.dormant[list_id]))
         won = False
         for pl in sorted((self.book.lists[i] for i in by_list), key=lambda p: self.rank[p.id]):
             breaks = sorted(by_list[pl.id], reverse=True)
@@ -644,7 +665,8 @@ class _Context:
             self._promote_group(group, reach, covered, left)
 
     def _promote_group(self, group: list[QuotedLine], reach, covered, left) -> None:
-        relevant = {p.id: p for line in group for p in reach[id(line)]}
+        reached = {p.id for line in group for p in reach[id(line)]}
+        relevant = {p.id: p for p in self.book.promotions if p.id in reached}  # catalogue order, not line order
         exhausted = {
             pid
             for pid, (money, units) in left.items()
@@ -764,7 +786,7 @@ def _apply(chosen: list[Promotion], list_amounts: dict[int, Decimal], covered_by
             reached = next(((m, off) for m, off in tiers if base >= m), None)
             if reached is None:
                 continue
-            off = _within_money(promotion, min(reached[1], base), budget)
+            off = _within_money(promotion, amount(min(reached[1], base)), budget)
             if off <= 0:
                 continue
             _spread(off, covered, result, promotion, f"满 {reached[0]} 减 {reached[1]} on {base}")
@@ -800,12 +822,11 @@ def _apply(chosen: list[Promotion], list_amounts: dict[int, Decimal], covered_by
                 continue
             else:
                 continue
+            if promotion.budget_quantity is not None:  # the unit cap may reach only part of the line
+                off = amount(off * _within_units(promotion, line.qty, budget) / line.qty)
             off = _within_money(promotion, off, budget)
             if off <= 0:
                 continue
-            units = _within_units(promotion, line.qty, budget) if promotion.budget_quantity is not None else line.qty
-            if units < line.qty:  # the unit cap reaches only part of the line
-                off = amount(off * units / line.qty)
             result[id(line)]["amount"] = now - off
             result[id(line)]["applied"].append(
                 {"code": promotion.code, "label": _promo_label(promotion), "off": str(off), "why": why}
@@ -832,14 +853,26 @@ def _within_units(promotion: Promotion, units: int, budget) -> int:
 
 
 def _spread(off: Decimal, covered: list[QuotedLine], result, promotion: Promotion, why: str) -> None:
-    """Spread an order-level discount over the lines by amount; the last line takes the rounding."""
+    """Spread an order-level discount over the lines by amount: each line's share rounded down to
+    the fen, the fens left over going to the largest remainders (ties by SKU and quantity, so the
+    order of the lines does not matter), never taking a line below zero."""
     base = sum((result[id(line)]["amount"] for line in covered), ZERO)
-    given = ZERO
-    for index, line in enumerate(covered):
-        now = result[id(line)]["amount"]
-        share = off - given if index == len(covered) - 1 else amount(off * now / base)
-        given += share
-        result[id(line)]["amount"] = now - share
+    exact = {id(line): off * result[id(line)]["amount"] / base for line in covered}
+    shares = {key: value.quantize(FEN, rounding=ROUND_DOWN) for key, value in exact.items()}
+    left = off - sum(shares.values(), ZERO)
+    order = sorted(covered, key=lambda line: (shares[id(line)] - exact[id(line)], line.sku, line.qty))
+    while left > 0:
+        given = False
+        for line in order:
+            if left > 0 and shares[id(line)] + FEN <= result[id(line)]["amount"]:
+                shares[id(line)] += FEN
+                left -= FEN
+                given = True
+        if not given:
+            break
+    for line in covered:
+        share = shares[id(line)]
+        result[id(line)]["amount"] -= share
         result[id(line)]["applied"].append(
             {"code": promotion.code, "label": _promo_label(promotion), "off": str(share), "why": why}
         )
