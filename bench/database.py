@@ -3,8 +3,8 @@
 It is never the developer's database: ``python -m bench`` points SQLite at var/bench/ and
 PostgreSQL at ``channelhub_bench``, and the reset below refuses any name without "bench" in it.
 The data is reused while the first brand holds ``SCALE`` distributors and the migrations and demo
-builder are unchanged (a fingerprint of their source is kept next to the results); otherwise the
-database is dropped and loaded again.
+modules (builder, catalogue) are unchanged (a fingerprint of their source is kept next to the
+results); otherwise the database is dropped and loaded again.
 """
 
 import hashlib
@@ -42,9 +42,9 @@ def prepare(scale: int = SCALE) -> None:
 
 
 def source_fingerprint() -> str:
-    """Hash of what shapes the data: every migration and the demo builder."""
+    """Hash of what shapes the data: every migration, the demo builder and the demo catalogue."""
     digest = hashlib.sha256()
-    files = sorted((ROOT / "channelhub").glob("*/migrations/*.py")) + [ROOT / "channelhub/demo/builder.py"]
+    files = sorted((ROOT / "channelhub").glob("*/migrations/*.py")) + sorted((ROOT / "channelhub/demo").glob("*.py"))
     for path in files:
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())

@@ -463,11 +463,20 @@ class _Context:
         if key in book.authorized:
             book.authorized.move_to_end(key)
             return book.authorized[key]
-        ids = [
-            product.id
-            for sku, product in sorted(book.products.items())
-            if product.status == Product.Status.ACTIVE and self.authorize(product, None)
-        ]
+        # Without a rule of its own a product is sold where its category is: decided once per category.
+        by_category: dict[int, bool] = {}
+        ids = []
+        for _, product in sorted(book.products.items()):
+            if product.status != Product.Status.ACTIVE:
+                continue
+            if book.product_rules.get(product.id):
+                allowed = self.authorize(product, None)
+            elif product.category_id in by_category:
+                allowed = by_category[product.category_id]
+            else:
+                allowed = by_category[product.category_id] = self.authorize(product, None)
+            if allowed:
+                ids.append(product.id)
         book.authorized[key] = ids
         if len(book.authorized) > AUTHORIZED_CACHE:
             book.authorized.popitem(last=False)

@@ -1,8 +1,9 @@
-"""A deterministic demo group: brands, sales regions, users and distributors.
+"""A deterministic demo group: brands, sales regions, users, distributors and catalogues.
 
-Everything comes from one seeded random generator, so two runs build the same data. Small parts
-(users, sales regions) go through the services like any other write; distributors are inserted
-in bulk so that ``--scale 20000`` finishes in seconds.
+Everything comes from seeded random generators, so two runs build the same data. Small parts
+(users, sales regions) go through the services like any other write; distributors and the
+catalogues (:mod:`channelhub.demo.catalog`) are inserted in bulk so that ``--scale 20000``
+finishes in seconds.
 """
 
 import random
@@ -14,6 +15,7 @@ from django.db.models import F
 from stdnum.cn import uscc
 
 from channelhub.core.models import AuditEntry
+from channelhub.demo.catalog import build_catalogues
 from channelhub.partners.models import (
     DistributorAccount,
     DistributorContact,
@@ -132,6 +134,7 @@ def build_demo(*, scale: int = 160, seed: int = 2026) -> DemoSummary:
         tenancy_services.grant_membership(
             actor=system, user=users["distributor_a1"], brand_id=brands[0].id, role=Role.DISTRIBUTOR_USER
         )
+        build_catalogues(brands=brands, scale=scale, seed=seed, agreement_account=first)
         _approvals(system, brands)
         AuditEntry.objects.create(
             actor_label="demo",
