@@ -105,6 +105,30 @@ def _reference_data(request, django_db_blocker):
     if transactional and "owner" in settings.DATABASES:
         with django_db_blocker.unblock():
             _empty_tables_as_owner()
+            _reload_divisions_as_owner()  # ordinary tests that run next in this worker need them
+
+
+DIVISION_INSERT = (
+    "INSERT INTO regions_division (code, name, full_name, level, kind, parent_id, province_id, prefecture_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (code) DO NOTHING"
+)
+
+
+def _reload_divisions_as_owner() -> None:
+    """Put the reference divisions back (migrations load them; the flush above emptied them)."""
+    from django.db.utils import load_backend
+
+    from channelhub.regions.loader import iter_divisions
+
+    fields = ("code", "name", "full_name", "level", "kind", "parent_id", "province_id", "prefecture_id")
+    owner = connections["owner"].settings_dict
+    wrapper = load_backend(owner["ENGINE"]).DatabaseWrapper({**owner}, alias="owner")
+    try:
+        rows = [tuple(row[f] for f in fields) for row in iter_divisions()]  # parents come first
+        with wrapper.cursor() as cursor:
+            cursor.executemany(DIVISION_INSERT, rows)
+    finally:
+        wrapper.close()
 
 
 def _empty_tables_as_owner() -> None:

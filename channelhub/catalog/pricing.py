@@ -324,6 +324,8 @@ def current_version(brand_id: int) -> tuple[int, str]:
 def book_for(brand_id: int) -> PriceBook:
     """The brand's snapshot as of its current catalogue version (loaded again after any change)."""
     version, stamp = current_version(brand_id)
+    if not stamp:  # nothing written through the services yet (or not visible): never from the cache
+        return PriceBook(brand_id, version, stamp).load()
     book = _books.get(brand_id)
     if book is not None and book.stamp == stamp:
         return book
@@ -382,6 +384,7 @@ def catalogue(
         ids = [i for i in ids if _matches(book, book.products_by_id[i], query, category_id)]
     page = ids[offset : offset + limit]
     lines = [context.line(Line(book.products_by_id[i].sku, book.products_by_id[i].min_order_qty)) for i in page]
+    context.budgets(context.buyer_promotions())  # one read of the budgets left for the whole page
     for line in lines:  # each as if ordered alone: a listed price must not depend on its neighbours
         context.promote([line])
     return CataloguePage(total=len(ids), lines=lines)
@@ -625,8 +628,8 @@ class _Context:
                 return False
         return True
 
-    def promotions_for(self, product: Product) -> list[Promotion]:
-        """The promotions that reach the buyer, the product and the moment, in sequence order."""
+    def buyer_promotions(self) -> list[Promotion]:
+        """The promotions that reach the buyer at the moment (any product), in sequence order."""
         if self._buyer_promotions is None:
             book, buyer = self.book, self.buyer
             key = (buyer.grade, buyer.distributor_id, tuple(self.home), frozenset(self.home_sales_regions))
@@ -637,9 +640,13 @@ class _Context:
                 if len(book.reaching) > AUTHORIZED_CACHE:
                     book.reaching.popitem(last=False)
             self._buyer_promotions = [p for p in book.reaching[key] if p.starts_at <= self.at < p.ends_at]
+        return self._buyer_promotions
+
+    def promotions_for(self, product: Product) -> list[Promotion]:
+        """The promotions that reach the buyer, the product and the moment, in sequence order."""
         lineage = self.book.lineage.get(product.category_id, ())
         reaching = []
-        for promotion in self._buyer_promotions:
+        for promotion in self.buyer_promotions():
             targets = self.book.targets[promotion.id]
             targeted = targets.products or targets.categories
             if targeted and product.id not in targets.products and targets.categories.isdisjoint(lineage):

@@ -1,6 +1,7 @@
-"""Telling people things: every notification goes through ``notify``."""
+"""Telling people things: every notification goes through ``notify`` (or ``notify_many``, many at once)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,14 +11,41 @@ from channelhub.messaging.models import Notification
 from channelhub.tenancy.actor import Actor
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Notice:
+    """What to tell some users of one brand: one notification each."""
+
+    brand_id: int
+    user_ids: tuple[int, ...]
+    kind: str
+    title: str
+    link: str = ""
+
+
 def notify(*, brand_id: int, user_ids: Iterable[int], kind: str, title: str, link: str = "") -> int:
     """Create one unread notification per user; returns how many were created."""
+    return notify_many(notices=[Notice(brand_id, tuple(user_ids), kind, title, link)])
+
+
+@transaction.atomic
+def notify_many(*, notices: Iterable[Notice]) -> int:
+    """Create the notifications of many notices with one insert; returns how many were created.
+
+    A user named twice in one notice is told once. The caller states the brands (row-level
+    security) of every notice.
+    """
     rows = [
-        Notification(brand_id=brand_id, user_id=user_id, kind=kind, title=title[:200], link=link[:200])
-        for user_id in sorted(set(user_ids))
+        Notification(
+            brand_id=notice.brand_id,
+            user_id=user_id,
+            kind=notice.kind,
+            title=notice.title[:200],
+            link=notice.link[:200],
+        )
+        for notice in notices
+        for user_id in sorted(set(notice.user_ids))
     ]
-    Notification.objects.bulk_create(rows)
+    Notification.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 
