@@ -4,6 +4,7 @@ import uuid
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.db.models.signals import post_migrate
 from django.test import Client
 
 from channelhub.testing import PASSWORD
@@ -112,6 +113,21 @@ DIVISION_INSERT = (
     "INSERT INTO regions_division (code, name, full_name, level, kind, parent_id, province_id, prefecture_id) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (code) DO NOTHING"
 )
+
+
+def _divisions_back_after_flush(sender, using: str, **kwargs) -> None:
+    """Django's flush after a transactional test emits ``post_migrate``: put the reference
+    divisions back, so ordinary tests that run next in the same worker find them."""
+    if sender.label != "regions":
+        return
+    from channelhub.regions.loader import load_divisions
+    from channelhub.regions.models import Division
+
+    if using == "default" and not Division.objects.exists():
+        load_divisions(Division)
+
+
+post_migrate.connect(_divisions_back_after_flush, dispatch_uid="channelhub-tests-divisions")
 
 
 def _reload_divisions_as_owner() -> None:
