@@ -116,15 +116,20 @@ DIVISION_INSERT = (
 
 
 def _divisions_back_after_flush(sender, using: str, **kwargs) -> None:
-    """Django's flush after a transactional test emits ``post_migrate``: put the reference
-    divisions back, so ordinary tests that run next in the same worker find them."""
+    """Django's flush after a transactional test emits ``post_migrate`` (on whichever alias it
+    flushed): put the reference divisions back, so ordinary tests that run next in the same
+    worker find them."""
     if sender.label != "regions":
         return
-    from channelhub.regions.loader import load_divisions
+    from channelhub.regions.loader import iter_divisions
     from channelhub.regions.models import Division
 
-    if using == "default" and not Division.objects.exists():
-        load_divisions(Division)
+    divisions = Division.objects.using(using)
+    if divisions.exists():
+        return
+    rows = [Division(**row) for row in iter_divisions()]
+    for level in (1, 2, 3):  # parents before children
+        divisions.bulk_create([d for d in rows if d.level == level], batch_size=1000)
 
 
 post_migrate.connect(_divisions_back_after_flush, dispatch_uid="channelhub-tests-divisions")
