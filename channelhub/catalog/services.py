@@ -46,6 +46,12 @@ def bump_version(brand_id: int) -> None:
             versions.update(version=F("version") + 1, stamp=uuid.uuid4())
 
 
+def _written(*, actor: Actor, action: str, obj: Any, brand_id: int, before=None, after=None) -> None:
+    """What follows every catalogue write: the engine's snapshot goes stale, the audit trail records it."""
+    bump_version(brand_id)
+    audit.record(actor=actor, action=action, obj=obj, brand_id=brand_id, before=before, after=after)
+
+
 def _writer(actor: Actor, brand_id: int | None) -> int:
     brand_id = require_brand(actor, brand_id)
     require_role(actor, brand_id, *CATALOG_WRITERS)
@@ -98,8 +104,7 @@ def create_category(
     category = Category.objects.create(brand_id=brand_id, code=code, name=name.strip(), parent=parent)
     category.path = f"{parent.path if parent else '/'}{category.pk}/"
     category.save(update_fields=["path"])
-    bump_version(brand_id)
-    audit.record(
+    _written(
         actor=actor,
         action=AuditEntry.Action.CREATE,
         obj=category,
@@ -167,8 +172,7 @@ def create_product(*, actor: Actor, brand_id: int | None, **data: Any) -> Produc
     product = Product(brand_id=brand_id)
     _product_values(brand_id, data, product)
     product.save()
-    bump_version(brand_id)
-    audit.record(
+    _written(
         actor=actor,
         action=AuditEntry.Action.CREATE,
         obj=product,
@@ -251,8 +255,7 @@ def update_product(*, actor: Actor, product: Product, changes: dict[str, Any]) -
     before = audit.snapshot(product, PRODUCT_FIELDS)
     _product_values(product.brand_id, changes, product)
     product.save()
-    bump_version(product.brand_id)
-    audit.record(
+    _written(
         actor=actor,
         action=AuditEntry.Action.UPDATE,
         obj=product,
@@ -314,8 +317,7 @@ def authorize(
         priority=priority,
         note=note[:200],
     )
-    bump_version(brand_id)
-    audit.record(
+    _written(
         actor=actor,
         action=AuditEntry.Action.CREATE,
         obj=rule,
@@ -392,8 +394,7 @@ def create_price_list(
             raise ValidationFailed("unknown distributor", field="distributor_id")
         price_list.distributor_id = distributor_id
     price_list.save()
-    bump_version(brand_id)
-    audit.record(
+    _written(
         actor=actor,
         action=AuditEntry.Action.CREATE,
         obj=price_list,
@@ -436,8 +437,7 @@ def set_prices(*, actor: Actor, price_list: PriceList, prices: list[dict[str, An
         ],
         batch_size=1000,
     )
-    bump_version(price_list.brand_id)
-    audit.record(
+    _written(
         actor=actor,
         action=AuditEntry.Action.UPDATE,
         obj=price_list,
@@ -528,8 +528,7 @@ def create_promotion(*, actor: Actor, brand_id: int | None, **data: Any) -> Prom
     _check_targets(brand_id, data)
     data.setdefault("status", Promotion.Status.DRAFT)
     promotion = Promotion.objects.create(brand_id=brand_id, **data)
-    bump_version(brand_id)
-    audit.record(
+    _written(
         actor=actor,
         action=AuditEntry.Action.CREATE,
         obj=promotion,
@@ -573,8 +572,7 @@ def set_promotion_status(*, actor: Actor, promotion: Promotion, status: str) -> 
     before = {"status": promotion.status}
     promotion.status = status
     promotion.save(update_fields=["status", "updated_at"])
-    bump_version(promotion.brand_id)
-    audit.record(
+    _written(
         actor=actor,
         action=AuditEntry.Action.UPDATE,
         obj=promotion,
