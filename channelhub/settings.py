@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "channelhub.rules",
     "channelhub.partners",
     "channelhub.catalog",
+    "channelhub.finance",
+    "channelhub.orders",
     "channelhub.workflow",
     "channelhub.messaging",
     "channelhub.demo",
