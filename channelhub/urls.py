@@ -3,7 +3,10 @@ from django.urls import include, path
 from channelhub.catalog.api import router as catalog_router
 from channelhub.core.api import api
 from channelhub.core.views import healthz, readyz
+from channelhub.finance.api import router as finance_router
 from channelhub.messaging.api import router as messaging_router
+from channelhub.orders.api import router as orders_router
+from channelhub.orders.reports_api import router as reports_router
 from channelhub.partners.api import router as partners_router
 from channelhub.regions.api import router as regions_router
 from channelhub.tenancy.api import router as tenancy_router
@@ -15,6 +18,9 @@ api.add_router("", partners_router)
 api.add_router("", catalog_router)
 api.add_router("", workflow_router)
 api.add_router("", messaging_router)
+api.add_router("", orders_router)
+api.add_router("", finance_router)
+api.add_router("", reports_router)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

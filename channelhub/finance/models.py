@@ -19,7 +19,8 @@ class CreditAccount(BrandOwnedModel):
     """One distributor account's credit line and running balances.
 
     ``committed`` is the amount of approved orders not yet shipped; ``receivable`` what has been
-    shipped (or invoiced) and not yet paid. Shipping moves an amount from the first to the second.
+    shipped (or invoiced) and not yet paid, below zero when the distributor has paid ahead or been
+    credited a return after paying. Shipping moves an amount from the first to the second.
     """
 
     account = models.OneToOneField(
@@ -36,7 +37,6 @@ class CreditAccount(BrandOwnedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(limit__gte=0), name="credit_limit_not_negative"),
             models.CheckConstraint(condition=models.Q(committed__gte=0), name="credit_committed_not_negative"),
-            models.CheckConstraint(condition=models.Q(receivable__gte=0), name="credit_receivable_not_negative"),
         ]
 
     def __str__(self) -> str:

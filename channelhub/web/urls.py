@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from channelhub.web import views
 
@@ -69,4 +69,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("", include("channelhub.web.urls_orders")),
+    path("", include("channelhub.web.urls_finance")),
+    path("", include("channelhub.web.urls_reports")),
 ]

@@ -74,10 +74,6 @@ class Migration(migrations.Migration):
             model_name='creditaccount',
             constraint=models.CheckConstraint(condition=models.Q(('committed__gte', 0)), name='credit_committed_not_negative'),
         ),
-        migrations.AddConstraint(
-            model_name='creditaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('receivable__gte', 0)), name='credit_receivable_not_negative'),
-        ),
         migrations.AddIndex(
             model_name='creditentry',
             index=models.Index(fields=['credit_account', '-created_at'], name='credit_entry_account_time'),
