@@ -104,9 +104,7 @@ def release(*, brand_id: int, account_id: int, amount: Decimal) -> None:
     CreditAccount.objects.filter(pk=credit.pk).update(committed=F("committed") - min(amount, credit.committed))
 
 
-def bill(
-    *, brand_id: int, account_id: int, amount: Decimal, committed: Decimal, reference: str, user=None
-) -> None:
+def bill(*, brand_id: int, account_id: int, amount: Decimal, committed: Decimal, reference: str, user=None) -> None:
     """Goods were shipped: ``committed`` of the order's reservation leaves the open orders and
     ``amount`` becomes receivable (a shipment entry)."""
     credit = locked(brand_id=brand_id, account_id=account_id)

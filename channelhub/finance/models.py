@@ -59,7 +59,9 @@ class TemporaryCredit(BrandOwnedModel):
         ordering = ["-valid_from", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="temporary_credit_positive"),
-            models.CheckConstraint(condition=models.Q(valid_to__gte=models.F("valid_from")), name="temporary_credit_window"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gte=models.F("valid_from")), name="temporary_credit_window"
+            ),
         ]
 
 

@@ -6,375 +6,756 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_rls'),
-        ('partners', '0004_party_account_count'),
-        ('regions', '0003_load_divisions_and_rls'),
-        ('tenancy', '0002_app_role_and_rls'),
+        ("catalog", "0002_rls"),
+        ("partners", "0004_party_account_count"),
+        ("regions", "0003_load_divisions_and_rls"),
+        ("tenancy", "0002_app_role_and_rls"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32)),
-                ('status', models.CharField(choices=[('draft', '草稿 Draft'), ('submitted', '已提交 Submitted'), ('credit_hold', '信用冻结 Credit hold'), ('approved', '已审核 Approved'), ('allocated', '已配货 Allocated'), ('partially_shipped', '部分发货 Partially shipped'), ('shipped', '已发货 Shipped'), ('delivered', '已签收 Delivered'), ('completed', '已完成 Completed'), ('cancelled', '已取消 Cancelled')], default='draft', max_length=20)),
-                ('source', models.CharField(choices=[('phone', '手机 Phone'), ('web', '网页 Web'), ('api', '接口 API'), ('staff', '代客下单 Staff')], default='web', max_length=8)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('ship_to', models.CharField(blank=True, max_length=255)),
-                ('catalog_version', models.PositiveIntegerField(default=0)),
-                ('priced_at', models.DateTimeField(blank=True, null=True)),
-                ('list_total', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('hold_reason', models.CharField(blank=True, max_length=300)),
-                ('cancel_reason', models.CharField(blank=True, max_length=300)),
-                ('credit_process_id', models.BigIntegerField(blank=True, help_text='order_credit_override instance', null=True)),
-                ('credit_committed', models.DecimalField(decimal_places=2, default=0, help_text='still counted as open approved orders', max_digits=18)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, help_text='completed or cancelled', null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='partners.distributoraccount')),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division')),
-                ('placed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿 Draft"),
+                            ("submitted", "已提交 Submitted"),
+                            ("credit_hold", "信用冻结 Credit hold"),
+                            ("approved", "已审核 Approved"),
+                            ("allocated", "已配货 Allocated"),
+                            ("partially_shipped", "部分发货 Partially shipped"),
+                            ("shipped", "已发货 Shipped"),
+                            ("delivered", "已签收 Delivered"),
+                            ("completed", "已完成 Completed"),
+                            ("cancelled", "已取消 Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("phone", "手机 Phone"),
+                            ("web", "网页 Web"),
+                            ("api", "接口 API"),
+                            ("staff", "代客下单 Staff"),
+                        ],
+                        default="web",
+                        max_length=8,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("ship_to", models.CharField(blank=True, max_length=255)),
+                ("catalog_version", models.PositiveIntegerField(default=0)),
+                ("priced_at", models.DateTimeField(blank=True, null=True)),
+                ("list_total", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("hold_reason", models.CharField(blank=True, max_length=300)),
+                ("cancel_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "credit_process_id",
+                    models.BigIntegerField(blank=True, help_text="order_credit_override instance", null=True),
+                ),
+                (
+                    "credit_committed",
+                    models.DecimalField(
+                        decimal_places=2, default=0, help_text="still counted as open approved orders", max_digits=18
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, help_text="completed or cancelled", null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="partners.distributoraccount",
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.division"
+                    ),
+                ),
+                (
+                    "placed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client', models.CharField(help_text='user:<id> or key:<prefix>', max_length=64)),
-                ('key', models.CharField(max_length=128)),
-                ('body_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('order', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orders.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("client", models.CharField(help_text="user:<id> or key:<prefix>", max_length=64)),
+                ("key", models.CharField(max_length=128)),
+                ("body_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orders.order"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line_no', models.PositiveIntegerField()),
-                ('sku', models.CharField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('unit', models.CharField(max_length=16)),
-                ('tax_category', models.CharField(max_length=8)),
-                ('qty', models.PositiveIntegerField()),
-                ('list_price', models.DecimalField(decimal_places=4, max_digits=18)),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=18)),
-                ('list_amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('price_rule', models.CharField(blank=True, max_length=200)),
-                ('promotions', models.JSONField(blank=True, default=list, help_text='applied, in order: code, label, off, why')),
-                ('promotion_code', models.CharField(blank=True, help_text='the promotion that gave this gift', max_length=64)),
-                ('reserved_qty', models.PositiveIntegerField(default=0)),
-                ('shipped_qty', models.PositiveIntegerField(default=0)),
-                ('returned_qty', models.PositiveIntegerField(default=0)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('gift_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='gifts', to='orders.orderline')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("line_no", models.PositiveIntegerField()),
+                ("sku", models.CharField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                ("unit", models.CharField(max_length=16)),
+                ("tax_category", models.CharField(max_length=8)),
+                ("qty", models.PositiveIntegerField()),
+                ("list_price", models.DecimalField(decimal_places=4, max_digits=18)),
+                ("unit_price", models.DecimalField(decimal_places=4, max_digits=18)),
+                ("list_amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("price_rule", models.CharField(blank=True, max_length=200)),
+                (
+                    "promotions",
+                    models.JSONField(blank=True, default=list, help_text="applied, in order: code, label, off, why"),
+                ),
+                (
+                    "promotion_code",
+                    models.CharField(blank=True, help_text="the promotion that gave this gift", max_length=64),
+                ),
+                ("reserved_qty", models.PositiveIntegerField(default=0)),
+                ("shipped_qty", models.PositiveIntegerField(default=0)),
+                ("returned_qty", models.PositiveIntegerField(default=0)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "gift_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="gifts",
+                        to="orders.orderline",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="orders.order"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.product"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order_id', 'line_no'],
+                "ordering": ["order_id", "line_no"],
             },
         ),
         migrations.CreateModel(
-            name='OrderPromotion',
+            name="OrderPromotion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('money_used', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('units_used', models.PositiveIntegerField(default=0)),
-                ('released', models.BooleanField(default=False)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promotion_uses', to='orders.order')),
-                ('promotion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.promotion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("money_used", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("units_used", models.PositiveIntegerField(default=0)),
+                ("released", models.BooleanField(default=False)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="promotion_uses", to="orders.order"
+                    ),
+                ),
+                (
+                    "promotion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.promotion"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReturnRequest',
+            name="ReturnRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32)),
-                ('status', models.CharField(choices=[('requested', '待审核 Requested'), ('approved', '已同意 Approved'), ('rejected', '已拒绝 Rejected'), ('received', '已入库 Received')], default='requested', max_length=12)),
-                ('reason', models.CharField(max_length=300)),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('decision_note', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='returns', to='orders.order')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "待审核 Requested"),
+                            ("approved", "已同意 Approved"),
+                            ("rejected", "已拒绝 Rejected"),
+                            ("received", "已入库 Received"),
+                        ],
+                        default="requested",
+                        max_length=12,
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300)),
+                ("amount", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("decision_note", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="returns", to="orders.order"
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReturnLine',
+            name="ReturnLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('qty', models.PositiveIntegerField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.orderline')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.returnrequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("qty", models.PositiveIntegerField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orders.orderline"
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="orders.returnrequest"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SellThrough',
+            name="SellThrough",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.DateField(help_text='first day of the month sold in')),
-                ('qty', models.PositiveIntegerField()),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('customer_name', models.CharField(max_length=200)),
-                ('source', models.CharField(choices=[('phone', '手机 Phone'), ('excel', 'Excel'), ('api', '接口 API')], max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partners.distributoraccount')),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('customer_division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('reported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("period", models.DateField(help_text="first day of the month sold in")),
+                ("qty", models.PositiveIntegerField()),
+                ("amount", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                ("customer_name", models.CharField(max_length=200)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("phone", "手机 Phone"), ("excel", "Excel"), ("api", "接口 API")], max_length=8
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="partners.distributoraccount"
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "customer_division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.division"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.product"
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period', '-id'],
+                "ordering": ["-period", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CrossTerritoryAlert',
+            name="CrossTerritoryAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', '待处理 Open'), ('confirmed', '确认窜货 Confirmed'), ('dismissed', '已排除 Dismissed')], default='open', max_length=12)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partners.distributoraccount')),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sell_through', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='alert', to='orders.sellthrough')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "待处理 Open"),
+                            ("confirmed", "确认窜货 Confirmed"),
+                            ("dismissed", "已排除 Dismissed"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="partners.distributoraccount"
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="regions.division"
+                    ),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sell_through",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="alert", to="orders.sellthrough"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32)),
-                ('carrier', models.CharField(max_length=50)),
-                ('tracking_no', models.CharField(max_length=64)),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('shipped_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shipments', to='orders.order')),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=32)),
+                ("carrier", models.CharField(max_length=50)),
+                ("tracking_no", models.CharField(max_length=64)),
+                ("amount", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("shipped_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="shipments", to="orders.order"
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order_id', 'shipped_at', 'id'],
+                "ordering": ["order_id", "shipped_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ShipmentLine',
+            name="ShipmentLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('qty', models.PositiveIntegerField()),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.orderline')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.shipment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("qty", models.PositiveIntegerField()),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orders.orderline"
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="orders.shipment"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StockReport',
+            name="StockReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField()),
-                ('qty', models.PositiveIntegerField()),
-                ('source', models.CharField(choices=[('phone', '手机 Phone'), ('excel', 'Excel'), ('api', '接口 API')], max_length=8)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partners.distributoraccount')),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('reported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("as_of", models.DateField()),
+                ("qty", models.PositiveIntegerField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("phone", "手机 Phone"), ("excel", "Excel"), ("api", "接口 API")], max_length=8
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="partners.distributoraccount"
+                    ),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.product"
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-as_of', 'product_id'],
+                "ordering": ["-as_of", "product_id"],
             },
         ),
         migrations.CreateModel(
-            name='Warehouse',
+            name="Warehouse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32)),
-                ('name', models.CharField(max_length=100)),
-                ('priority', models.IntegerField(default=100, help_text='lower is drawn on first, after same-province ones')),
-                ('is_active', models.BooleanField(default=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('division', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.division')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=32)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "priority",
+                    models.IntegerField(default=100, help_text="lower is drawn on first, after same-province ones"),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.division",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['brand_id', 'priority', 'code'],
+                "ordering": ["brand_id", "priority", "code"],
             },
         ),
         migrations.CreateModel(
-            name='StockLevel',
+            name="StockLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on_hand', models.IntegerField(default=0)),
-                ('reserved', models.IntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
-                ('warehouse', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stock', to='orders.warehouse')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("on_hand", models.IntegerField(default=0)),
+                ("reserved", models.IntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.product"
+                    ),
+                ),
+                (
+                    "warehouse",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="stock", to="orders.warehouse"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='shipment',
-            name='warehouse',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.warehouse'),
+            model_name="shipment",
+            name="warehouse",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orders.warehouse"
+            ),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='warehouse',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.warehouse'),
+            model_name="returnrequest",
+            name="warehouse",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orders.warehouse",
+            ),
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('qty', models.PositiveIntegerField()),
-                ('shipped_qty', models.PositiveIntegerField(default=0)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.brand')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='orders.orderline')),
-                ('warehouse', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.warehouse')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("qty", models.PositiveIntegerField()),
+                ("shipped_qty", models.PositiveIntegerField(default=0)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenancy.brand"
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="allocations", to="orders.orderline"
+                    ),
+                ),
+                (
+                    "warehouse",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orders.warehouse"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['brand', 'status', '-created_at'], name='order_brand_status_time'),
+            model_name="order",
+            index=models.Index(fields=["brand", "status", "-created_at"], name="order_brand_status_time"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['account', '-created_at'], name='order_account_time'),
+            model_name="order",
+            index=models.Index(fields=["account", "-created_at"], name="order_account_time"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['brand', 'division'], name='order_brand_division'),
+            model_name="order",
+            index=models.Index(fields=["brand", "division"], name="order_brand_division"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('brand', 'number'), name='order_brand_number'),
+            model_name="order",
+            constraint=models.UniqueConstraint(fields=("brand", "number"), name="order_brand_number"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('credit_committed__gte', 0)), name='order_credit_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("credit_committed__gte", 0)), name="order_credit_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='idempotencykey',
-            constraint=models.UniqueConstraint(fields=('brand', 'client', 'key'), name='idempotency_client_key'),
+            model_name="idempotencykey",
+            constraint=models.UniqueConstraint(fields=("brand", "client", "key"), name="idempotency_client_key"),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['brand', 'product'], name='orderline_brand_product'),
+            model_name="orderline",
+            index=models.Index(fields=["brand", "product"], name="orderline_brand_product"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('order', 'line_no'), name='orderline_order_no'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(fields=("order", "line_no"), name="orderline_order_no"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('qty__gt', 0)), name='orderline_qty_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(condition=models.Q(("qty__gt", 0)), name="orderline_qty_positive"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('shipped_qty__lte', models.F('qty'))), name='orderline_ship_le_qty'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("shipped_qty__lte", models.F("qty"))), name="orderline_ship_le_qty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('returned_qty__lte', models.F('shipped_qty'))), name='orderline_return_le_shipped'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("returned_qty__lte", models.F("shipped_qty"))), name="orderline_return_le_shipped"
+            ),
         ),
         migrations.AddIndex(
-            model_name='orderpromotion',
-            index=models.Index(fields=['brand', 'promotion'], name='orderpromotion_promotion'),
+            model_name="orderpromotion",
+            index=models.Index(fields=["brand", "promotion"], name="orderpromotion_promotion"),
         ),
         migrations.AddConstraint(
-            model_name='orderpromotion',
-            constraint=models.UniqueConstraint(fields=('order', 'promotion'), name='orderpromotion_once'),
+            model_name="orderpromotion",
+            constraint=models.UniqueConstraint(fields=("order", "promotion"), name="orderpromotion_once"),
         ),
         migrations.AddConstraint(
-            model_name='returnline',
-            constraint=models.CheckConstraint(condition=models.Q(('qty__gt', 0)), name='returnline_qty_positive'),
+            model_name="returnline",
+            constraint=models.CheckConstraint(condition=models.Q(("qty__gt", 0)), name="returnline_qty_positive"),
         ),
         migrations.AddIndex(
-            model_name='sellthrough',
-            index=models.Index(fields=['brand', 'account', 'period'], name='sellthrough_account_period'),
+            model_name="sellthrough",
+            index=models.Index(fields=["brand", "account", "period"], name="sellthrough_account_period"),
         ),
         migrations.AddIndex(
-            model_name='sellthrough',
-            index=models.Index(fields=['brand', 'period', 'product'], name='sellthrough_period_product'),
+            model_name="sellthrough",
+            index=models.Index(fields=["brand", "period", "product"], name="sellthrough_period_product"),
         ),
         migrations.AddIndex(
-            model_name='crossterritoryalert',
-            index=models.Index(fields=['brand', 'status', '-created_at'], name='alert_brand_status_time'),
+            model_name="crossterritoryalert",
+            index=models.Index(fields=["brand", "status", "-created_at"], name="alert_brand_status_time"),
         ),
         migrations.AddConstraint(
-            model_name='shipmentline',
-            constraint=models.CheckConstraint(condition=models.Q(('qty__gt', 0)), name='shipmentline_qty_positive'),
+            model_name="shipmentline",
+            constraint=models.CheckConstraint(condition=models.Q(("qty__gt", 0)), name="shipmentline_qty_positive"),
         ),
         migrations.AddConstraint(
-            model_name='stockreport',
-            constraint=models.UniqueConstraint(fields=('account', 'as_of', 'product'), name='stockreport_once_a_day'),
+            model_name="stockreport",
+            constraint=models.UniqueConstraint(fields=("account", "as_of", "product"), name="stockreport_once_a_day"),
         ),
         migrations.AddConstraint(
-            model_name='warehouse',
-            constraint=models.UniqueConstraint(fields=('brand', 'code'), name='warehouse_brand_code'),
+            model_name="warehouse",
+            constraint=models.UniqueConstraint(fields=("brand", "code"), name="warehouse_brand_code"),
         ),
         migrations.AddIndex(
-            model_name='stocklevel',
-            index=models.Index(fields=['brand', 'product'], name='stock_brand_product'),
+            model_name="stocklevel",
+            index=models.Index(fields=["brand", "product"], name="stock_brand_product"),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.UniqueConstraint(fields=('warehouse', 'product'), name='stock_warehouse_product'),
+            model_name="stocklevel",
+            constraint=models.UniqueConstraint(fields=("warehouse", "product"), name="stock_warehouse_product"),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.CheckConstraint(condition=models.Q(('on_hand__gte', 0)), name='stock_on_hand_not_negative'),
+            model_name="stocklevel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("on_hand__gte", 0)), name="stock_on_hand_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.CheckConstraint(condition=models.Q(('reserved__gte', 0)), name='stock_reserved_not_negative'),
+            model_name="stocklevel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reserved__gte", 0)), name="stock_reserved_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.UniqueConstraint(fields=('brand', 'number'), name='shipment_brand_number'),
+            model_name="shipment",
+            constraint=models.UniqueConstraint(fields=("brand", "number"), name="shipment_brand_number"),
         ),
         migrations.AddConstraint(
-            model_name='returnrequest',
-            constraint=models.UniqueConstraint(fields=('brand', 'number'), name='return_brand_number'),
+            model_name="returnrequest",
+            constraint=models.UniqueConstraint(fields=("brand", "number"), name="return_brand_number"),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.UniqueConstraint(fields=('line', 'warehouse'), name='allocation_line_warehouse'),
+            model_name="allocation",
+            constraint=models.UniqueConstraint(fields=("line", "warehouse"), name="allocation_line_warehouse"),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('shipped_qty__lte', models.F('qty'))), name='allocation_ship_le_qty'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("shipped_qty__lte", models.F("qty"))), name="allocation_ship_le_qty"
+            ),
         ),
     ]
