@@ -6,6 +6,7 @@ from channelhub.core.views import healthz, readyz
 from channelhub.finance.api import router as finance_router
 from channelhub.messaging.api import router as messaging_router
 from channelhub.orders.api import router as orders_router
+from channelhub.orders.monitoring_api import router as monitoring_router
 from channelhub.orders.reports_api import router as reports_router
 from channelhub.partners.api import router as partners_router
 from channelhub.regions.api import router as regions_router
@@ -21,6 +22,7 @@ api.add_router("", messaging_router)
 api.add_router("", orders_router)
 api.add_router("", finance_router)
 api.add_router("", reports_router)
+api.add_router("", monitoring_router)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -14,6 +14,9 @@ class Notification(BrandOwnedModel):
         TASK_REMINDER = "task_reminder", "催办提醒 Reminder"
         TASK_ESCALATED = "task_escalated", "超时升级 Escalated"
         PROCESS_FINISHED = "process_finished", "流程结束 Process finished"
+        ORDER = "order", "订单动态 Order update"
+        CROSS_TERRITORY = "cross_territory", "窜货预警 Cross-territory alert"
+        CREDIT = "credit", "信用提醒 Credit notice"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=32, choices=Kind.choices)

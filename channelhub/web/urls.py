@@ -72,4 +72,5 @@ urlpatterns = [
     path("", include("channelhub.web.urls_orders")),
     path("", include("channelhub.web.urls_finance")),
     path("", include("channelhub.web.urls_reports")),
+    path("", include("channelhub.web.urls_monitoring")),
 ]
