@@ -107,6 +107,11 @@ def _published(brand_id: int, key: str) -> ProcessDefinition | None:
 DEFAULT_PROCESSES = Path(__file__).resolve().parent / "processes"
 
 
+def has_published_process(brand_id: int, key: str) -> bool:
+    """Whether the brand has a published process ``key`` (modules fall back to a manual step if not)."""
+    return _published(brand_id, key) is not None
+
+
 @transaction.atomic
 def install_default_processes(*, actor: Actor, brand_id: int) -> list[ProcessDefinition]:
     """Publish the shipped process for every key the brand has not published yet (a new brand works

@@ -1,0 +1,105 @@
+"""Scoped reads of orders, shipments, returns and stock.
+
+Staff see the orders of the distributors they may see (a region manager, those of the region); a
+distributor's user sees its own account's orders; missing and not-yours are both 404.
+"""
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from channelhub.core.errors import NotFound
+from channelhub.core.models import AuditEntry
+from channelhub.orders.models import Order, OrderLine, ReturnRequest, Shipment, StockLevel, Warehouse
+from channelhub.partners.models import DistributorAccount, DistributorUser
+from channelhub.tenancy.actor import Actor
+
+
+def orders_for(
+    actor: Actor,
+    *,
+    brand_id: int | None = None,
+    status: str | None = None,
+    account_id: int | None = None,
+    query: str = "",
+) -> QuerySet[Order]:
+    """The orders the actor may see, newest first, with what a list shows in a fixed query count."""
+    accounts = DistributorAccount.objects.for_actor(actor, brand_id=brand_id)
+    qs = Order.objects.filter(brand_id__in=actor.brand_ids, account__in=accounts.values("id"))
+    if brand_id is not None:
+        qs = qs.filter(brand_id=brand_id)
+    if status:
+        qs = qs.filter(status=status)
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(number__icontains=query) | Q(account__name__icontains=query) | Q(account__code=query))
+    return qs.select_related("account", "brand").order_by("-created_at", "-id")
+
+
+def get_order(actor: Actor, order_id: int) -> Order:
+    """One order with its lines, shipments and returns."""
+    order = (
+        orders_for(actor)
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("line_no").prefetch_related("allocations")),
+            Prefetch(
+                "shipments", queryset=Shipment.objects.select_related("warehouse").prefetch_related("lines__line")
+            ),
+            Prefetch("returns", queryset=ReturnRequest.objects.prefetch_related("lines__line")),
+        )
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound("order not found")
+    return order
+
+
+def get_shipment(actor: Actor, shipment_id: int) -> Shipment:
+    shipment = Shipment.objects.filter(pk=shipment_id, order__in=orders_for(actor)).select_related("order").first()
+    if shipment is None:
+        raise NotFound("shipment not found")
+    return shipment
+
+
+def get_return(actor: Actor, return_id: int) -> ReturnRequest:
+    request = ReturnRequest.objects.filter(pk=return_id, order__in=orders_for(actor)).select_related("order").first()
+    if request is None:
+        raise NotFound("return not found")
+    return request
+
+
+def order_timeline(order: Order) -> list[AuditEntry]:
+    """Who changed the order when, oldest first (from the audit trail)."""
+    return list(
+        AuditEntry.objects.filter(object_type="orders.order", object_id=str(order.pk))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+
+
+def own_account_ids(actor: Actor, brand_id: int) -> list[int]:
+    if actor.user is None:
+        return []
+    return list(DistributorUser.objects.filter(brand_id=brand_id, user=actor.user).values_list("account_id", flat=True))
+
+
+def warehouses_for(actor: Actor, *, brand_id: int | None = None) -> QuerySet[Warehouse]:
+    qs = Warehouse.objects.for_actor(actor)
+    return qs.filter(brand_id=brand_id) if brand_id is not None else qs
+
+
+def stock_for(
+    actor: Actor, *, brand_id: int | None = None, warehouse: str = "", sku: str = "", short_only: bool = False
+) -> QuerySet[StockLevel]:
+    """Stock rows the actor may see (staff of the brand), with SKU and warehouse, by SKU."""
+    qs = StockLevel.objects.for_actor(actor).select_related("warehouse", "product")
+    if brand_id is not None:
+        qs = qs.filter(brand_id=brand_id)
+    if warehouse:
+        qs = qs.filter(warehouse__code=warehouse)
+    if sku:
+        qs = qs.filter(product__sku__icontains=sku.strip())
+    if short_only:
+        qs = qs.filter(on_hand__lte=F("reserved"))
+    return qs.order_by("product__sku", "warehouse__priority", "warehouse__code")

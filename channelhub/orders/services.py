@@ -1,0 +1,605 @@
+"""Writes of an order's life: submit, credit hold and its decision, allocation, cancel, complete.
+
+Submitting is one transaction: price every line with the catalogue's engine and copy the prices
+onto the order, check credit, reserve stock, take promotion budgets. Locks are taken in one order
+everywhere (the order row, the account's credit row, stock rows by product, promotion rows by id),
+so concurrent orders queue instead of deadlocking, and none of stock, credit or budget can be
+over-committed. Shipments and returns are in ``orders.fulfilment``.
+"""
+
+import hashlib
+import json
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from channelhub.catalog import pricing
+from channelhub.catalog.models import Promotion
+from channelhub.catalog.services import use_budget
+from channelhub.core import audit
+from channelhub.core.errors import Conflict, Forbidden, ValidationFailed
+from channelhub.core.events import emit
+from channelhub.core.models import AuditEntry
+from channelhub.finance import credit
+from channelhub.orders import stock
+from channelhub.orders.models import Allocation, IdempotencyKey, Order, OrderLine, OrderPromotion
+from channelhub.partners.models import DistributorAccount
+from channelhub.partners.selectors import get_distributor
+from channelhub.tenancy.actor import INTEGRATION_ROLE, SYSTEM_ROLE, Actor
+from channelhub.tenancy.models import Role
+
+S = Order.Status
+ORDER_SUBJECT = "orders.order"
+MAX_LINES = 500
+ORDER_DESK = (Role.GROUP_ADMIN, Role.BRAND_ADMIN, Role.REGION_MANAGER)
+BUYERS = (*ORDER_DESK, Role.DISTRIBUTOR_USER, INTEGRATION_ROLE)
+CREDIT_DECIDERS = (Role.GROUP_ADMIN, Role.BRAND_ADMIN, Role.FINANCE)
+OPEN = (S.SUBMITTED, S.CREDIT_HOLD, S.APPROVED, S.ALLOCATED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED)
+
+# Until goods leave a warehouse the distributor (its own orders) and the order desk may cancel;
+# finance refuses held orders through the credit decision. After shipping, only a return undoes.
+CANCELLABLE = frozenset({S.SUBMITTED, S.CREDIT_HOLD, S.APPROVED, S.ALLOCATED})
+BUDGET_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class OrderLineIn:
+    sku: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class Submitted:
+    order: Order
+    replayed: bool  # True: an earlier request with the same idempotency key created it
+
+
+def request_hash(body: Any) -> str:
+    """A stable fingerprint of a request body (keys sorted), to tell a retry from a new request."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def buyer_of(account: DistributorAccount) -> pricing.Buyer:
+    """The account as the price engine sees it (territory prefetched by the caller)."""
+    territory = list(account.territory.all())
+    return pricing.Buyer(
+        brand_id=account.brand_id,
+        distributor_id=account.id,
+        grade=account.grade,
+        home_division=account.registered_division_id,
+        territory_divisions=tuple(t.division_id for t in territory if t.division_id),
+        territory_sales_regions=tuple(t.sales_region_id for t in territory if t.sales_region_id),
+    )
+
+
+def _new_number(prefix: str) -> str:
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    day = timezone.localdate().strftime("%Y%m%d")
+    return f"{prefix}{day}-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def _changed(actor: Actor, order: Order, previous: str, *, note: str = "") -> None:
+    """Audit a status change and tell subscribers once the transaction commits."""
+    after: dict[str, Any] = {"status": order.status}
+    if note:
+        after["note"] = note
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=order,
+        brand_id=order.brand_id,
+        before={"status": previous},
+        after=after,
+    )
+    emit(
+        "orders.order_changed",
+        {
+            "order_id": order.pk,
+            "brand_id": order.brand_id,
+            "account_id": order.account_id,
+            "number": order.number,
+            "status": order.status,
+            "previous": previous,
+            "division": order.division_id,
+            "note": note,
+        },
+    )
+
+
+# --- submit -----------------------------------------------------------------------------------
+
+
+def submit_order(
+    *,
+    actor: Actor,
+    account_id: int,
+    lines: list[OrderLineIn],
+    note: str = "",
+    ship_to: str = "",
+    source: str = Order.Source.WEB,
+    idempotency_key: str = "",
+    body_hash: str = "",
+) -> Submitted:
+    """Price, check and place an order for a distributor account.
+
+    The order is approved and its stock reserved at once when the available credit covers it;
+    otherwise it goes on credit hold into the brand's ``order_credit_override`` process. A line
+    that cannot be sold, a quantity beyond stock or a budget that ran out refuses the whole order
+    and writes nothing. With an ``idempotency_key`` a retry returns the first order."""
+    for attempt in range(BUDGET_RETRIES):
+        try:
+            return _submit(
+                actor=actor,
+                account_id=account_id,
+                lines=lines,
+                note=note,
+                ship_to=ship_to,
+                source=source,
+                idempotency_key=idempotency_key,
+                body_hash=body_hash,
+            )
+        except _BudgetRace:
+            if attempt == BUDGET_RETRIES - 1:
+                raise Conflict(
+                    "a promotion's budget ran out while this order was being placed; please submit again",
+                    code="budget_exhausted",
+                ) from None
+    raise AssertionError("unreachable")
+
+
+class _BudgetRace(Exception):
+    """A budget a quote counted on was taken by a concurrent order: price again."""
+
+
+@transaction.atomic
+def _submit(
+    *,
+    actor: Actor,
+    account_id: int,
+    lines: list[OrderLineIn],
+    note: str,
+    ship_to: str,
+    source: str,
+    idempotency_key: str,
+    body_hash: str,
+) -> Submitted:
+    account = get_distributor(actor, account_id)
+    brand_id = account.brand_id
+    if not actor.has_role(brand_id, *BUYERS):
+        raise Forbidden("your role may not place orders in this brand", code="permission_denied")
+    if account.status != DistributorAccount.Status.ACTIVE:
+        raise ValidationFailed(
+            f"distributor {account.code} is {account.get_status_display()}: only active distributors may order",
+            code="distributor_inactive",
+            field="distributor_id",
+        )
+    _check_lines(lines)
+
+    key_row = None
+    if idempotency_key:
+        key_row, earlier = _claim_key(actor, brand_id, idempotency_key, body_hash)
+        if earlier is not None:
+            return Submitted(earlier, replayed=True)
+
+    quote = pricing.quote(buyer_of(account), [pricing.Line(line.sku, line.qty) for line in lines])
+    if not quote.ok:
+        reasons = [f"line {n} ({q.sku}): {q.reason}" for n, q in enumerate(quote.lines, start=1) if not q.ok]
+        raise ValidationFailed("; ".join(reasons), code="lines_invalid", field="lines")
+    book = pricing.book_for(brand_id)
+    rows = _order_lines(book, quote)
+    needs: dict[int, int] = defaultdict(int)
+    for row in rows:
+        needs[row.product_id] += row.qty
+    total = quote.total
+
+    if actor.is_distributor_only(brand_id):
+        source = source if source in (Order.Source.PHONE, Order.Source.WEB) else Order.Source.WEB
+    elif actor.has_role(brand_id, INTEGRATION_ROLE) and actor.user is None:
+        source = Order.Source.API
+    else:
+        source = Order.Source.STAFF
+
+    approved, position = credit.reserve(
+        brand_id=brand_id, account_id=account.id, amount=total, default_limit=account.credit_limit
+    )
+    plan: dict[int, list[tuple[int, int]]] = {}
+    if approved:
+        plan, shortages = stock.reserve(brand_id, dict(needs), province=account.registered_division_id)
+    else:
+        free = stock.available(brand_id, list(needs))
+        shortages = [stock.Shortage(p, n, free.get(p, 0)) for p, n in sorted(needs.items()) if n > free.get(p, 0)]
+    if shortages:
+        skus = {row.product_id: row.sku for row in rows}
+        words = [f"{skus[s.product_id]}: {s.available} available, {s.needed} ordered" for s in shortages]
+        raise Conflict("not enough stock: " + "; ".join(words), code="insufficient_stock", field="lines")
+
+    now = timezone.now()
+    order = Order(
+        brand_id=brand_id,
+        number=_new_number("SO"),
+        account=account,
+        division_id=account.registered_division_id,
+        status=S.ALLOCATED if approved else S.CREDIT_HOLD,
+        source=source,
+        placed_by=actor.user,
+        note=note,
+        ship_to=ship_to or account.address,
+        catalog_version=quote.version,
+        priced_at=quote.at,
+        list_total=quote.list_total,
+        total=total,
+        credit_committed=total if approved else Decimal("0"),
+        submitted_at=now,
+        approved_at=now if approved else None,
+        hold_reason=""
+        if approved
+        else f"credit: order {total}, available {position.available} (limit {position.total}, "
+        f"receivable {position.receivable}, open orders {position.committed})",
+    )
+    order.save(force_insert=True)
+    _save_lines(order, rows, plan)
+    _take_budgets(order, book, quote)
+    if key_row is not None:
+        IdempotencyKey.objects.filter(pk=key_row.pk).update(order=order)
+
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=order,
+        brand_id=brand_id,
+        after={"number": order.number, "status": S.SUBMITTED, "total": total, "lines": len(rows)},
+    )
+    if approved:
+        _changed(actor, order, S.SUBMITTED, note="credit available: approved and stock reserved")
+    else:
+        _changed(actor, order, S.SUBMITTED, note=order.hold_reason)
+        _start_credit_override(actor, order, position)
+    return Submitted(order, replayed=False)
+
+
+def _check_lines(lines: list[OrderLineIn]) -> None:
+    if not lines:
+        raise ValidationFailed("an order needs at least one line", field="lines")
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed(f"an order has at most {MAX_LINES} lines", field="lines")
+    seen: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if line.qty <= 0:
+            raise ValidationFailed(f"line {number}: quantity must be a positive whole number", field="lines")
+        sku = line.sku.strip()
+        if not sku:
+            raise ValidationFailed(f"line {number}: SKU is empty", field="lines")
+        if sku in seen:
+            raise ValidationFailed(f"line {number}: SKU {sku} is already on line {seen[sku]}", field="lines")
+        seen[sku] = number
+
+
+def _claim_key(actor: Actor, brand_id: int, key: str, body_hash: str) -> tuple[IdempotencyKey | None, Order | None]:
+    """Claim the key for this request, or find the order an earlier request with it created.
+
+    The claim is a unique row written in this transaction: a concurrent request with the same key
+    waits for it and then sees the order (or, if this one failed, makes its own claim)."""
+    client = f"user:{actor.user.pk}" if actor.user else f"key:{actor.api_key.pk if actor.api_key else str(actor)}"
+    try:
+        with transaction.atomic():
+            row = IdempotencyKey.objects.create(brand_id=brand_id, client=client, key=key, body_hash=body_hash)
+        return row, None
+    except IntegrityError:
+        pass
+    row = IdempotencyKey.objects.select_related("order").get(brand_id=brand_id, client=client, key=key)
+    if row.body_hash != body_hash:
+        raise ValidationFailed(
+            "this Idempotency-Key was used for a different request; use a new key for a new order",
+            code="idempotency_key_reused",
+            field="Idempotency-Key",
+        )
+    return None, row.order
+
+
+def _order_lines(book: pricing.PriceBook, quote: pricing.Quote) -> list[OrderLine]:
+    """The priced lines, each followed by the gifts its promotions give (at zero)."""
+    rows: list[OrderLine] = []
+    for quoted in quote.lines:
+        line = OrderLine(
+            product_id=quoted.product_id,
+            sku=quoted.sku,
+            name=quoted.name,
+            unit=quoted.unit,
+            tax_category=quoted.tax_category,
+            qty=quoted.qty,
+            list_price=quoted.list_price,
+            unit_price=quoted.unit_price,
+            list_amount=quoted.list_amount,
+            amount=quoted.amount,
+            price_rule=quoted.price_rule[:200],
+            promotions=quoted.promotions,
+        )
+        rows.append(line)
+        for gift in quoted.gifts:
+            product = book.products.get(gift["sku"])
+            if product is None:
+                raise ValidationFailed(f"gift SKU {gift['sku']} of promotion {gift['promotion']} does not exist")
+            gift_line = OrderLine(
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                unit=product.unit,
+                tax_category=product.tax_category,
+                qty=gift["qty"],
+                list_price=Decimal("0"),
+                unit_price=Decimal("0"),
+                list_amount=Decimal("0"),
+                amount=Decimal("0"),
+                price_rule="gift",
+                promotion_code=gift["promotion"],
+            )
+            gift_line.gift_parent = line
+            rows.append(gift_line)
+    return rows
+
+
+def _save_lines(order: Order, rows: list[OrderLine], plan: dict[int, list[tuple[int, int]]]) -> None:
+    """Insert the lines (gifts after their line) and spread the stock plan over them."""
+    left = {product_id: list(taken) for product_id, taken in plan.items()}
+    per_line: list[list[tuple[int, int]]] = []
+    for number, row in enumerate(rows, start=1):
+        row.brand_id, row.order, row.line_no = order.brand_id, order, number
+        need, mine = row.qty, []
+        while need and left.get(row.product_id):
+            warehouse_id, units = left[row.product_id][0]
+            take = min(need, units)
+            mine.append((warehouse_id, take))
+            need -= take
+            if take == units:
+                left[row.product_id].pop(0)
+            else:
+                left[row.product_id][0] = (warehouse_id, units - take)
+        row.reserved_qty = row.qty - need if plan else 0
+        per_line.append(mine)
+    parents = [row for row in rows if not getattr(row, "gift_parent", None)]
+    OrderLine.objects.bulk_create(parents)
+    gifts = [row for row in rows if getattr(row, "gift_parent", None)]
+    for gift in gifts:
+        gift.gift_of = gift.gift_parent
+    OrderLine.objects.bulk_create(gifts)
+    allocations = [
+        Allocation(brand_id=order.brand_id, line=row, warehouse_id=warehouse_id, qty=units)
+        for row, mine in zip(rows, per_line, strict=True)
+        for warehouse_id, units in mine
+    ]
+    Allocation.objects.bulk_create(allocations)
+
+
+def _take_budgets(order: Order, book: pricing.PriceBook, quote: pricing.Quote) -> None:
+    """Take what the promotions gave from their budgets, in id order; a budget a concurrent order
+    emptied since the quote sends the whole order back to be priced again."""
+    by_code = {p.code: p for p in book.promotions}
+    money: dict[int, Decimal] = defaultdict(Decimal)
+    units: dict[int, int] = defaultdict(int)
+    for line in quote.lines:
+        for applied in line.promotions:
+            money[by_code[applied["code"]].id] += Decimal(applied["off"])
+        for gift in line.gifts:
+            units[by_code[gift["promotion"]].id] += gift["qty"]
+    uses = []
+    for promotion_id in sorted(set(money) | set(units)):
+        if not use_budget(promotion_id=promotion_id, money_used=money[promotion_id], units=units[promotion_id]):
+            raise _BudgetRace()
+        uses.append(
+            OrderPromotion(
+                brand_id=order.brand_id,
+                order=order,
+                promotion_id=promotion_id,
+                money_used=money[promotion_id],
+                units_used=units[promotion_id],
+            )
+        )
+    OrderPromotion.objects.bulk_create(uses)
+
+
+def _start_credit_override(actor: Actor, order: Order, position: credit.CreditPosition) -> None:
+    """Send a held order into the brand's ``order_credit_override`` process, when it has one;
+    without one, finance decides on the order page (:func:`decide_credit_hold`)."""
+    from channelhub.workflow.services import has_published_process, start_process
+
+    if not has_published_process(order.brand_id, "order_credit_override"):
+        return
+    instance = start_process(
+        actor=actor,
+        brand_id=order.brand_id,
+        key="order_credit_override",
+        subject_type=ORDER_SUBJECT,
+        subject_id=order.pk,
+        subject_label=f"{order.number} {order.account.name}"[:200],
+        subject_divisions=[order.division_id],
+        data={
+            "order_amount": order.total,
+            "available_credit": position.available,
+            "credit_limit": position.total,
+            "over_by": order.total - position.available,
+            "grade": order.account.grade,
+        },
+    )
+    Order.objects.filter(pk=order.pk).update(credit_process_id=instance.pk)
+    order.credit_process_id = instance.pk
+
+
+# --- after submit -----------------------------------------------------------------------------
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("account").get(pk=order.pk)
+
+
+@transaction.atomic
+def decide_credit_hold(*, actor: Actor, order: Order, approve: bool, comment: str = "") -> Order:
+    """Finance releases a held order over the limit, or refuses it (then it is cancelled). Orders
+    in an override process are decided there."""
+    if not actor.has_role(order.brand_id, *CREDIT_DECIDERS):
+        raise Forbidden("only finance or a brand admin decides credit holds", code="permission_denied")
+    order = _locked(order)
+    if order.status != S.CREDIT_HOLD:
+        raise Conflict(f"order {order.number} is not on credit hold", field="status")
+    if order.credit_process_id is not None:
+        raise Conflict("this hold is decided in its approval process (待办)", code="in_process")
+    if not approve and not comment.strip():
+        raise ValidationFailed("say why the order is refused", field="comment")
+    return _release_hold(actor, order, comment) if approve else _cancel(actor, order, comment or "credit refused")
+
+
+def credit_override_finished(*, instance_id: int, order_id: int, approved: bool) -> None:
+    """The ``order_credit_override`` process ended: release the order or cancel it."""
+    actor = Actor.system("workflow")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("account").filter(pk=order_id).first()
+        if order is None or order.status != S.CREDIT_HOLD or order.credit_process_id != instance_id:
+            return
+        if approved:
+            _release_hold(actor, order, "credit override approved")
+        else:
+            _cancel(actor, order, "credit override rejected")
+
+
+def _release_hold(actor: Actor, order: Order, comment: str) -> Order:
+    credit.reserve(brand_id=order.brand_id, account_id=order.account_id, amount=order.total, force=True)
+    order.status, order.approved_at, order.credit_committed = S.APPROVED, timezone.now(), order.total
+    order.hold_reason = ""
+    order.save(update_fields=["status", "approved_at", "credit_committed", "hold_reason"])
+    _changed(actor, order, S.CREDIT_HOLD, note=comment or "credit released")
+    _allocate(actor, order)
+    return order
+
+
+@transaction.atomic
+def allocate_order(*, actor: Actor, order: Order) -> Order:
+    """Try again to reserve stock for an approved order that was waiting for it."""
+    if not actor.has_role(order.brand_id, *ORDER_DESK, INTEGRATION_ROLE):
+        raise Forbidden("your role may not allocate orders", code="permission_denied")
+    order = _locked(order)
+    if order.status != S.APPROVED:
+        raise Conflict(f"order {order.number} is {order.get_status_display()}, not waiting for stock", field="status")
+    credit.locked(brand_id=order.brand_id, account_id=order.account_id)  # the lock order: credit, then stock
+    if not _allocate(actor, order):
+        raise Conflict(f"still not enough stock: {order.hold_reason}", code="insufficient_stock")
+    return order
+
+
+def _allocate(actor: Actor, order: Order) -> bool:
+    """Reserve all of an approved order's units, or none (it then waits, saying for what)."""
+    lines = list(order.lines.all())
+    needs: dict[int, int] = defaultdict(int)
+    for line in lines:
+        needs[line.product_id] += line.qty
+    with transaction.atomic():
+        plan, shortages = stock.reserve(order.brand_id, dict(needs), province=order.division_id)
+        if shortages:
+            transaction.set_rollback(True)
+    if shortages:
+        skus = {line.product_id: line.sku for line in lines}
+        words = "; ".join(f"{skus[s.product_id]}: {s.available} available, {s.needed} needed" for s in shortages)
+        Order.objects.filter(pk=order.pk).update(hold_reason=f"waiting for stock: {words}"[:300])
+        order.hold_reason = f"waiting for stock: {words}"[:300]
+        return False
+    _save_allocations(order, lines, plan)
+    order.status, order.hold_reason = S.ALLOCATED, ""
+    order.save(update_fields=["status", "hold_reason"])
+    _changed(actor, order, S.APPROVED, note="stock reserved")
+    return True
+
+
+def _save_allocations(order: Order, lines: list[OrderLine], plan: dict[int, list[tuple[int, int]]]) -> None:
+    left = {product_id: list(taken) for product_id, taken in plan.items()}
+    allocations = []
+    for line in lines:
+        need = line.qty
+        while need and left.get(line.product_id):
+            warehouse_id, units = left[line.product_id][0]
+            take = min(need, units)
+            allocations.append(Allocation(brand_id=order.brand_id, line=line, warehouse_id=warehouse_id, qty=take))
+            need -= take
+            if take == units:
+                left[line.product_id].pop(0)
+            else:
+                left[line.product_id][0] = (warehouse_id, units - take)
+        line.reserved_qty = line.qty
+    Allocation.objects.bulk_create(allocations)
+    OrderLine.objects.bulk_update(lines, ["reserved_qty"])
+
+
+def may_cancel(actor: Actor, order: Order) -> bool:
+    """The distributor's users (their own orders reach them only), the order desk, or the
+    distributor's integration, while nothing has shipped."""
+    may = actor.has_role(order.brand_id, *ORDER_DESK, SYSTEM_ROLE, Role.DISTRIBUTOR_USER, INTEGRATION_ROLE)
+    return may and order.status in CANCELLABLE
+
+
+@transaction.atomic
+def cancel_order(*, actor: Actor, order: Order, reason: str) -> Order:
+    """Cancel an order before its goods leave: its stock, credit and promotion budgets are given
+    back. Once goods have shipped, a return is the way back."""
+    if not reason.strip():
+        raise ValidationFailed("say why the order is cancelled", field="reason")
+    order = _locked(order)
+    if order.status in (S.CANCELLED, S.COMPLETED):
+        raise Conflict(f"order {order.number} is already {order.get_status_display()}", field="status")
+    if not may_cancel(actor, order):
+        if order.status in CANCELLABLE:
+            raise Forbidden("your role may not cancel orders", code="permission_denied")
+        raise Conflict(
+            f"order {order.number} is {order.get_status_display()}: goods have left, ask for a return instead",
+            code="cannot_cancel",
+            field="status",
+        )
+    return _cancel(actor, order, reason.strip())
+
+
+def _cancel(actor: Actor, order: Order, reason: str) -> Order:
+    previous = order.status
+    credit.release(brand_id=order.brand_id, account_id=order.account_id, amount=order.credit_committed)
+    allocations = Allocation.objects.filter(line__order=order).values_list(
+        "warehouse_id", "line__product_id", "qty", "shipped_qty"
+    )
+    stock.unreserve(order.brand_id, [(w, p, qty - shipped) for w, p, qty, shipped in allocations])
+    OrderLine.objects.filter(order=order).update(reserved_qty=0)
+    for use in OrderPromotion.objects.filter(order=order, released=False).order_by("promotion_id"):
+        Promotion.objects.filter(pk=use.promotion_id).update(
+            used_amount=F("used_amount") - use.money_used, used_quantity=F("used_quantity") - use.units_used
+        )
+    OrderPromotion.objects.filter(order=order).update(released=True)
+    order.status, order.cancel_reason, order.closed_at = S.CANCELLED, reason[:300], timezone.now()
+    order.credit_committed, order.hold_reason = Decimal("0"), ""
+    order.save(update_fields=["status", "cancel_reason", "closed_at", "credit_committed", "hold_reason"])
+    _changed(actor, order, previous, note=reason)
+    return order
+
+
+@transaction.atomic
+def complete_order(*, actor: Actor, order: Order) -> Order:
+    """Close a delivered order (the order desk; the scheduler closes them after a week)."""
+    if not actor.has_role(order.brand_id, *ORDER_DESK, SYSTEM_ROLE):
+        raise Forbidden("only the order desk completes orders", code="permission_denied")
+    order = _locked(order)
+    if order.status != S.DELIVERED:
+        raise Conflict(f"only a delivered order can be completed; this one is {order.get_status_display()}")
+    order.status, order.closed_at = S.COMPLETED, timezone.now()
+    order.save(update_fields=["status", "closed_at"])
+    _changed(actor, order, S.DELIVERED)
+    return order
+
+
+def complete_delivered(*, days: int = 7) -> int:
+    """Complete orders delivered more than ``days`` ago (a scheduler job)."""
+    actor = Actor.system("scheduler")
+    cutoff = timezone.now() - timedelta(days=days)
+    done = 0
+    for order in Order.objects.filter(status=S.DELIVERED, delivered_at__lt=cutoff).only("pk", "brand_id")[:1000]:
+        complete_order(actor=actor, order=order)
+        done += 1
+    return done
