@@ -64,9 +64,10 @@ class ApiClient:
     def get(self, path, **params):
         return self.client.get("/api/v1" + path, params, **self.headers)
 
-    def post(self, path, data=None, raw: str | None = None):
+    def post(self, path, data=None, raw: str | None = None, headers: dict[str, str] | None = None):
         body = raw if raw is not None else json.dumps(data or {})
-        return self.client.post("/api/v1" + path, body, content_type="application/json", **self.headers)
+        extra = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in (headers or {}).items()}
+        return self.client.post("/api/v1" + path, body, content_type="application/json", **self.headers, **extra)
 
     def patch(self, path, data):
         return self.client.patch("/api/v1" + path, json.dumps(data), content_type="application/json", **self.headers)

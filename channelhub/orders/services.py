@@ -200,7 +200,7 @@ def _submit(
     total = quote.total
 
     if actor.is_distributor_only(brand_id):
-        source = source if source in (Order.Source.PHONE, Order.Source.WEB) else Order.Source.WEB
+        source = source if source in (Order.Source.PHONE, Order.Source.WEB, Order.Source.API) else Order.Source.WEB
     elif actor.has_role(brand_id, INTEGRATION_ROLE) and actor.user is None:
         source = Order.Source.API
     else:
