@@ -34,6 +34,7 @@ from channelhub.partners.models import DistributorAccount
 from channelhub.partners.selectors import get_distributor
 from channelhub.tenancy.actor import INTEGRATION_ROLE, SYSTEM_ROLE, Actor
 from channelhub.tenancy.models import Role
+from channelhub.tenancy.rls import set_brand_scope
 
 S = Order.Status
 ORDER_SUBJECT = "orders.order"
@@ -594,12 +595,22 @@ def complete_order(*, actor: Actor, order: Order) -> Order:
     return order
 
 
-def complete_delivered(*, days: int = 7) -> int:
-    """Complete orders delivered more than ``days`` ago (a scheduler job)."""
+def complete_delivered(*, days: int = 7, batch: int = 1000) -> int:
+    """Complete orders delivered more than ``days`` ago (a scheduler job); returns how many."""
     actor = Actor.system("scheduler")
     cutoff = timezone.now() - timedelta(days=days)
-    done = 0
-    for order in Order.objects.filter(status=S.DELIVERED, delivered_at__lt=cutoff).only("pk", "brand_id")[:1000]:
-        complete_order(actor=actor, order=order)
-        done += 1
-    return done
+    with transaction.atomic():
+        set_brand_scope(actor.brand_ids)
+        due = list(Order.objects.filter(status=S.DELIVERED, delivered_at__lt=cutoff).only("pk", "brand_id")[:batch])
+        for order in due:
+            complete_order(actor=actor, order=order)
+    return len(due)
+
+
+def forget_idempotency_keys(*, days: int = 30) -> int:
+    """Idempotency keys older than ``days`` are dropped: clients retry within minutes, not months."""
+    actor = Actor.system("scheduler")
+    with transaction.atomic():
+        set_brand_scope(actor.brand_ids)
+        deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - timedelta(days=days)).delete()
+    return deleted

@@ -141,3 +141,20 @@ def test_amounts_of_partial_shipments_add_up_to_the_line_to_the_fen(desk):
     amounts = [ship(desk, order, ("T-GREEN", n)).amount for n in (1, 2, 4)]
 
     assert sum(amounts) == line_amount == Decimal("23.33")
+
+
+def test_the_scheduler_completes_orders_delivered_a_week_ago(desk, order):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channelhub.orders.tasks import complete_delivered_orders
+
+    shipment = ship(desk, order, ("W-STILL", 24), ("T-GREEN", 10))
+    fulfilment.confirm_receipt(actor=desk.distributor, shipment=shipment)
+    Order.objects.filter(pk=order.pk).update(delivered_at=timezone.now() - timedelta(days=8))
+
+    assert complete_delivered_orders.call() == 1
+
+    order.refresh_from_db()
+    assert order.status == S.COMPLETED
