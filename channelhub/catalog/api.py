@@ -364,16 +364,7 @@ def _buyer(request: HttpRequest, distributor_id: int) -> pricing.Buyer:
     # The one place catalog reads a distributor: the API composes partners' account with the engine.
     from channelhub.partners.selectors import get_distributor
 
-    account = get_distributor(request.actor, distributor_id)
-    territory = list(account.territory.all())
-    return pricing.Buyer(
-        brand_id=account.brand_id,
-        distributor_id=account.id,
-        grade=account.grade,
-        home_division=account.registered_division_id,
-        territory_divisions=tuple(t.division_id for t in territory if t.division_id),
-        territory_sales_regions=tuple(t.sales_region_id for t in territory if t.sales_region_id),
-    )
+    return pricing.Buyer.of_account(get_distributor(request.actor, distributor_id))
 
 
 def _quote(request: HttpRequest, payload: QuoteIn) -> dict:

@@ -102,6 +102,19 @@ class Buyer:
     territory_divisions: tuple[str, ...] = ()
     territory_sales_regions: tuple[int, ...] = ()
 
+    @classmethod
+    def of_account(cls, account) -> "Buyer":
+        """A partners ``DistributorAccount`` (territory prefetched or read here) as the engine sees it."""
+        territory = list(account.territory.all())
+        return cls(
+            brand_id=account.brand_id,
+            distributor_id=account.id,
+            grade=account.grade,
+            home_division=account.registered_division_id,
+            territory_divisions=tuple(t.division_id for t in territory if t.division_id),
+            territory_sales_regions=tuple(t.sales_region_id for t in territory if t.sales_region_id),
+        )
+
 
 @dataclass(frozen=True)
 class Line:
@@ -149,6 +162,7 @@ class Quote:
     at: datetime
     version: int
     lines: list[QuotedLine]
+    book: "PriceBook | None" = field(default=None, repr=False, compare=False)  # the snapshot it came from
 
     @property
     def ok(self) -> bool:
@@ -355,7 +369,7 @@ def quote(buyer: Buyer, lines: list[Line], *, at: datetime | None = None) -> Quo
     context = _Context(book, buyer, at)
     quoted = [context.line(line) for line in lines]
     context.promote(quoted)
-    return Quote(at=at, version=book.version, lines=quoted)
+    return Quote(at=at, version=book.version, lines=quoted, book=book)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from stdnum.cn import uscc
 
 from channelhub.core.models import AuditEntry
 from channelhub.demo.catalog import build_catalogues
+from channelhub.demo.orders import build_orders
 from channelhub.partners.models import (
     DistributorAccount,
     DistributorContact,
@@ -136,6 +137,7 @@ def build_demo(*, scale: int = 160, seed: int = 2026) -> DemoSummary:
         )
         build_catalogues(brands=brands, scale=scale, seed=seed, agreement_account=first)
         _approvals(system, brands)
+        build_orders(brands=brands, seed=seed, home_account=first, home_user=users["distributor_a1"])
         AuditEntry.objects.create(
             actor_label="demo",
             action=AuditEntry.Action.CREATE,

@@ -36,12 +36,15 @@ def orders_for(
     return qs.select_related("account", "brand").order_by("-created_at", "-id")
 
 
-def get_order(actor: Actor, order_id: int) -> Order:
-    """One order with its lines, shipments and returns."""
+def get_order(actor: Actor, order_id: int, *, with_allocations: bool = False) -> Order:
+    """One order with its lines (and where they are reserved, if asked), shipments and returns."""
+    lines = OrderLine.objects.order_by("line_no")
+    if with_allocations:
+        lines = lines.prefetch_related("allocations__warehouse")
     order = (
         orders_for(actor)
         .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.order_by("line_no").prefetch_related("allocations")),
+            Prefetch("lines", queryset=lines),
             Prefetch(
                 "shipments", queryset=Shipment.objects.select_related("warehouse").prefetch_related("lines__line")
             ),

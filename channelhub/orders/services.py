@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -31,7 +31,6 @@ from channelhub.finance import credit
 from channelhub.orders import stock
 from channelhub.orders.models import Allocation, IdempotencyKey, Order, OrderLine, OrderPromotion
 from channelhub.partners.models import DistributorAccount
-from channelhub.partners.selectors import get_distributor
 from channelhub.tenancy.actor import INTEGRATION_ROLE, SYSTEM_ROLE, Actor
 from channelhub.tenancy.models import Role
 from channelhub.tenancy.rls import set_brand_scope
@@ -69,15 +68,7 @@ def request_hash(body: Any) -> str:
 
 def buyer_of(account: DistributorAccount) -> pricing.Buyer:
     """The account as the price engine sees it (territory prefetched by the caller)."""
-    territory = list(account.territory.all())
-    return pricing.Buyer(
-        brand_id=account.brand_id,
-        distributor_id=account.id,
-        grade=account.grade,
-        home_division=account.registered_division_id,
-        territory_divisions=tuple(t.division_id for t in territory if t.division_id),
-        territory_sales_regions=tuple(t.sales_region_id for t in territory if t.sales_region_id),
-    )
+    return pricing.Buyer.of_account(account)
 
 
 def _new_number(prefix: str) -> str:
@@ -86,12 +77,13 @@ def _new_number(prefix: str) -> str:
     return f"{prefix}{day}-" + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
-def _changed(actor: Actor, order: Order, previous: str, *, note: str = "") -> None:
-    """Audit a status change and tell subscribers once the transaction commits."""
+def _changed(actor: Actor, order: Order, previous: str, *, note: str = "", also: list | None = None) -> None:
+    """Audit a status change (with ``also``, entries written in the same insert) and tell
+    subscribers once the transaction commits."""
     after: dict[str, Any] = {"status": order.status}
     if note:
         after["note"] = note
-    audit.record(
+    entry = audit.entry_for(
         actor=actor,
         action=AuditEntry.Action.UPDATE,
         obj=order,
@@ -99,6 +91,7 @@ def _changed(actor: Actor, order: Order, previous: str, *, note: str = "") -> No
         before={"status": previous},
         after=after,
     )
+    AuditEntry.objects.bulk_create([e for e in [*(also or []), entry] if e is not None])
     emit(
         "orders.order_changed",
         {
@@ -146,6 +139,8 @@ def submit_order(
                 idempotency_key=idempotency_key,
                 body_hash=body_hash,
             )
+        except _SameKeyMeanwhile:
+            continue  # the next attempt finds the committed order and answers with it
         except _BudgetRace:
             if attempt == BUDGET_RETRIES - 1:
                 raise Conflict(
@@ -157,6 +152,10 @@ def submit_order(
 
 class _BudgetRace(Exception):
     """A budget a quote counted on was taken by a concurrent order: price again."""
+
+
+class _SameKeyMeanwhile(Exception):
+    """A concurrent request with the same idempotency key committed its order first."""
 
 
 @transaction.atomic
@@ -171,7 +170,7 @@ def _submit(
     idempotency_key: str,
     body_hash: str,
 ) -> Submitted:
-    account = get_distributor(actor, account_id)
+    account = _account(actor, account_id)
     brand_id = account.brand_id
     if not actor.has_role(brand_id, *BUYERS):
         raise Forbidden("your role may not place orders in this brand", code="permission_denied")
@@ -183,9 +182,9 @@ def _submit(
         )
     _check_lines(lines)
 
-    key_row = None
+    client = _client(actor)
     if idempotency_key:
-        key_row, earlier = _claim_key(actor, brand_id, idempotency_key, body_hash)
+        earlier = _earlier(brand_id, client, idempotency_key, body_hash)
         if earlier is not None:
             return Submitted(earlier, replayed=True)
 
@@ -193,7 +192,7 @@ def _submit(
     if not quote.ok:
         reasons = [f"line {n} ({q.sku}): {q.reason}" for n, q in enumerate(quote.lines, start=1) if not q.ok]
         raise ValidationFailed("; ".join(reasons), code="lines_invalid", field="lines")
-    book = pricing.book_for(brand_id)
+    book = quote.book
     rows = _order_lines(book, quote)
     needs: dict[int, int] = defaultdict(int)
     for row in rows:
@@ -247,10 +246,10 @@ def _submit(
     order.save(force_insert=True)
     _save_lines(order, rows, plan)
     _take_budgets(order, book, quote)
-    if key_row is not None:
-        IdempotencyKey.objects.filter(pk=key_row.pk).update(order=order)
+    if idempotency_key and not _claim(brand_id, client, idempotency_key, body_hash, order):
+        raise _SameKeyMeanwhile()
 
-    audit.record(
+    created = audit.entry_for(
         actor=actor,
         action=AuditEntry.Action.CREATE,
         obj=order,
@@ -258,11 +257,16 @@ def _submit(
         after={"number": order.number, "status": S.SUBMITTED, "total": total, "lines": len(rows)},
     )
     if approved:
-        _changed(actor, order, S.SUBMITTED, note="credit available: approved and stock reserved")
+        _changed(actor, order, S.SUBMITTED, note="credit available: approved and stock reserved", also=[created])
     else:
-        _changed(actor, order, S.SUBMITTED, note=order.hold_reason)
+        _changed(actor, order, S.SUBMITTED, note=order.hold_reason, also=[created])
         _start_credit_override(actor, order, position)
     return Submitted(order, replayed=False)
+
+
+def _account(actor: Actor, account_id: int) -> DistributorAccount:
+    """The ordering account, if the actor may see it (its territory is what the engine needs)."""
+    return DistributorAccount.objects.for_actor(actor).prefetch_related("territory").get_for_actor(actor, id=account_id)
 
 
 def _check_lines(lines: list[OrderLineIn]) -> None:
@@ -282,26 +286,40 @@ def _check_lines(lines: list[OrderLineIn]) -> None:
         seen[sku] = number
 
 
-def _claim_key(actor: Actor, brand_id: int, key: str, body_hash: str) -> tuple[IdempotencyKey | None, Order | None]:
-    """Claim the key for this request, or find the order an earlier request with it created.
+def _client(actor: Actor) -> str:
+    if actor.user is not None:
+        return f"user:{actor.user.pk}"
+    return f"key:{actor.api_key.pk}" if actor.api_key is not None else f"actor:{actor}"
 
-    The claim is a unique row written in this transaction: a concurrent request with the same key
-    waits for it and then sees the order (or, if this one failed, makes its own claim)."""
-    client = f"user:{actor.user.pk}" if actor.user else f"key:{actor.api_key.pk if actor.api_key else str(actor)}"
-    try:
-        with transaction.atomic():
-            row = IdempotencyKey.objects.create(brand_id=brand_id, client=client, key=key, body_hash=body_hash)
-        return row, None
-    except IntegrityError:
-        pass
-    row = IdempotencyKey.objects.select_related("order").get(brand_id=brand_id, client=client, key=key)
+
+def _earlier(brand_id: int, client: str, key: str, body_hash: str) -> Order | None:
+    """The order an earlier request with this key created; the same key with another body is refused."""
+    row = IdempotencyKey.objects.select_related("order").filter(brand_id=brand_id, client=client, key=key).first()
+    if row is None:
+        return None
     if row.body_hash != body_hash:
         raise ValidationFailed(
             "this Idempotency-Key was used for a different request; use a new key for a new order",
             code="idempotency_key_reused",
             field="Idempotency-Key",
         )
-    return None, row.order
+    return row.order
+
+
+def _claim(brand_id: int, client: str, key: str, body_hash: str, order: Order) -> bool:
+    """Record the key with the order, in the order's transaction. False when a concurrent request
+    with the same key committed first (the unique index made this insert wait for it): this
+    order is then undone and the request answered with that one."""
+    q = connection.ops.quote_name
+    table, columns = q(IdempotencyKey._meta.db_table), ", ".join(map(q, ["brand_id", "client", "key", "body_hash"]))
+    with connection.cursor() as cursor:
+        # One statement, no savepoint: the conflict is an answer here, not an error.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, {q('order_id')}, {q('created_at')}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608 - names from the model
+            f" ON CONFLICT ({columns.replace(', ' + q('body_hash'), '')}) DO NOTHING RETURNING {q('id')}",
+            [brand_id, client, key, body_hash, order.pk, timezone.now()],
+        )
+        return cursor.fetchone() is not None
 
 
 def _order_lines(book: pricing.PriceBook, quote: pricing.Quote) -> list[OrderLine]:
