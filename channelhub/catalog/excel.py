@@ -146,7 +146,7 @@ def _read_bytes(file: IO[bytes] | bytes) -> bytes:
     return data
 
 
-def _rows_of(file: IO[bytes] | bytes) -> list[tuple[int, tuple]]:
+def rows_of(file: IO[bytes] | bytes) -> list[tuple[int, tuple]]:
     """The non-empty rows of the workbook's active sheet as (Excel row number, values)."""
     data = _read_bytes(file)
     not_xlsx = _bad_file("the file is not an Excel workbook (.xlsx); save it as .xlsx and upload it again")
@@ -244,7 +244,7 @@ def import_products(*, actor: Actor, brand_id: int | None, file: IO[bytes] | byt
     barcode, which it clears. All or nothing: with any bad row the report lists every bad cell and
     nothing is written."""
     brand_id = _writer_brand(actor, brand_id)
-    rows = _rows_of(file)
+    rows = rows_of(file)
     report = ImportReport()
     if not rows:
         report.errors.append(RowError(1, COLUMN_OF["sku"].header, "the sheet is empty"))

@@ -143,3 +143,23 @@ def credit_back(
 def over_limit_q() -> Q:
     """Accounts whose use exceeds their standing limit (temporary credit not counted)."""
     return Q(limit__lt=F("receivable") + F("committed"))
+
+
+def adjust(
+    *, brand_id: int, account_id: int, amount: Decimal, note: str, reference: str = "", user=None
+) -> CreditEntry:
+    """Correct the receivable by a signed ``amount`` (an adjustment entry): positive raises it,
+    negative lowers it, e.g. a billing mistake or an opening balance taken over from the old system."""
+    if not amount:
+        raise ValidationFailed("an adjustment cannot be zero", field="amount")
+    credit = locked(brand_id=brand_id, account_id=account_id)
+    CreditAccount.objects.filter(pk=credit.pk).update(receivable=F("receivable") + amount)
+    return CreditEntry.objects.create(
+        brand_id=brand_id,
+        credit_account=credit,
+        kind=CreditEntry.Kind.ADJUSTMENT,
+        amount=amount,
+        reference=reference,
+        note=note,
+        created_by=user,
+    )

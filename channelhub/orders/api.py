@@ -30,6 +30,13 @@ class OrderIn(Input):
     note: str = Field("", max_length=500)
     ship_to: str = Field("", max_length=255)
     source: Order.Source = Order.Source.API
+    draft: bool = Field(False, description="save as a draft (草稿) to submit later: nothing reserved")
+
+
+class DraftIn(Input):
+    lines: list[LineIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
+    note: str = Field("", max_length=500)
+    ship_to: str = Field("", max_length=255)
 
 
 class LineOut(Schema):
@@ -134,13 +141,22 @@ def submit_order(
     """Place an order for a distributor: priced by the price engine, checked against territory,
     credit and stock. 201 with the new order (approved with stock reserved, or on credit hold);
     200 with the original order when the same ``Idempotency-Key`` and body were sent before."""
-    if idempotency_key and not KEY_PATTERN.match(idempotency_key):
-        raise ValidationFailed("Idempotency-Key must be 1-128 visible ASCII characters", field="Idempotency-Key")
+    _check_key(idempotency_key)
+    lines = [services.OrderLineIn(line.sku, line.qty) for line in payload.lines]
+    if payload.draft:
+        draft = services.save_draft(
+            actor=request.actor,
+            account_id=payload.distributor_id,
+            lines=lines,
+            note=payload.note,
+            ship_to=payload.ship_to,
+        )
+        return 201, selectors.get_order(request.actor, draft.pk)
     body = payload.dict()
     result = services.submit_order(
         actor=request.actor,
         account_id=payload.distributor_id,
-        lines=[services.OrderLineIn(line.sku, line.qty) for line in payload.lines],
+        lines=lines,
         note=payload.note,
         ship_to=payload.ship_to,
         source=payload.source,
@@ -148,6 +164,58 @@ def submit_order(
         body_hash=services.request_hash(body),
     )
     return (200 if result.replayed else 201), selectors.get_order(request.actor, result.order.pk)
+
+
+def _check_key(key: str) -> None:
+    if key and not KEY_PATTERN.match(key):
+        raise ValidationFailed("Idempotency-Key must be 1-128 visible ASCII characters", field="Idempotency-Key")
+
+
+@router.put("/orders/{order_id}/draft", response=OrderOut)
+def update_draft(request: HttpRequest, order_id: Id, payload: DraftIn):
+    """Change a draft's lines, note or address (priced again, still nothing reserved)."""
+    order = selectors.get_order(request.actor, order_id)
+    services.save_draft(
+        actor=request.actor,
+        account_id=order.account_id,
+        lines=[services.OrderLineIn(line.sku, line.qty) for line in payload.lines],
+        note=payload.note,
+        ship_to=payload.ship_to,
+        draft=order,
+    )
+    return selectors.get_order(request.actor, order_id)
+
+
+@router.post("/orders/{order_id}/submit", response={200: OrderOut, 201: OrderOut})
+def submit_draft(
+    request: HttpRequest,
+    order_id: Id,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+):
+    """Submit a draft: priced again now and checked like a new order (201), or the order an
+    earlier request with the same ``Idempotency-Key`` submitted (200)."""
+    _check_key(idempotency_key)
+    order = selectors.get_order(request.actor, order_id)
+    lines = services.draft_lines(order)
+    result = services.submit_order(
+        actor=request.actor,
+        account_id=order.account_id,
+        lines=lines,
+        note=order.note,
+        ship_to=order.ship_to,
+        source=Order.Source.API,
+        idempotency_key=idempotency_key,
+        body_hash=services.request_hash({"submit_draft": order.pk}),
+        draft=order,
+    )
+    return (200 if result.replayed else 201), selectors.get_order(request.actor, result.order.pk)
+
+
+@router.delete("/orders/{order_id}", response={204: None})
+def discard_draft(request: HttpRequest, order_id: Id):
+    """Throw a draft away (submitted orders are cancelled instead)."""
+    services.discard_draft(actor=request.actor, order=selectors.get_order(request.actor, order_id))
+    return 204, None
 
 
 @router.get("/orders", response=list[OrderSummaryOut])

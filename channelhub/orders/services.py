@@ -120,8 +120,9 @@ def submit_order(
     source: str = Order.Source.WEB,
     idempotency_key: str = "",
     body_hash: str = "",
+    draft: Order | None = None,
 ) -> Submitted:
-    """Price, check and place an order for a distributor account.
+    """Price, check and place an order for a distributor account (or a saved draft of it).
 
     The order is approved and its stock reserved at once when the available credit covers it;
     otherwise it goes on credit hold into the brand's ``order_credit_override`` process. A line
@@ -138,6 +139,7 @@ def submit_order(
                 source=source,
                 idempotency_key=idempotency_key,
                 body_hash=body_hash,
+                draft=draft,
             )
         except _SameKeyMeanwhile:
             continue  # the next attempt finds the committed order and answers with it
@@ -169,6 +171,7 @@ def _submit(
     source: str,
     idempotency_key: str,
     body_hash: str,
+    draft: Order | None = None,
 ) -> Submitted:
     account = _account(actor, account_id)
     brand_id = account.brand_id
@@ -221,9 +224,16 @@ def _submit(
         raise Conflict("not enough stock: " + "; ".join(words), code="insufficient_stock", field="lines")
 
     now = timezone.now()
+    if draft is not None:
+        draft = Order.objects.select_for_update().get(pk=draft.pk, account=account)
+        if draft.status != S.DRAFT:
+            raise Conflict(f"order {draft.number} was already submitted", field="status")
+        OrderLine.objects.filter(order=draft).delete()
     order = Order(
+        pk=draft.pk if draft else None,
+        created_at=draft.created_at if draft else None,
         brand_id=brand_id,
-        number=_new_number("SO"),
+        number=draft.number if draft else _new_number("SO"),
         account=account,
         division_id=account.registered_division_id,
         status=S.ALLOCATED if approved else S.CREDIT_HOLD,
@@ -243,7 +253,10 @@ def _submit(
         else f"credit: order {total}, available {position.available} (limit {position.total}, "
         f"receivable {position.receivable}, open orders {position.committed})",
     )
-    order.save(force_insert=True)
+    if draft is not None:
+        order.save(force_update=True)
+    else:
+        order.save(force_insert=True)
     _save_lines(order, rows, plan)
     _take_budgets(order, book, quote)
     if idempotency_key and not _claim(brand_id, client, idempotency_key, body_hash, order):
@@ -450,6 +463,70 @@ def _start_credit_override(actor: Actor, order: Order, position: credit.CreditPo
     order.credit_process_id = instance.pk
 
 
+# --- drafts (a saved cart) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_draft(
+    *,
+    actor: Actor,
+    account_id: int,
+    lines: list[OrderLineIn],
+    note: str = "",
+    ship_to: str = "",
+    draft: Order | None = None,
+) -> Order:
+    """Keep an order to finish later (草稿): priced for display, nothing reserved or counted
+    against credit; prices are taken again when it is submitted."""
+    account = _account(actor, account_id)
+    if not actor.has_role(account.brand_id, *BUYERS):
+        raise Forbidden("your role may not place orders in this brand", code="permission_denied")
+    _check_lines(lines)
+    quote = pricing.quote(buyer_of(account), [pricing.Line(line.sku, line.qty) for line in lines])
+    if not quote.ok:
+        reasons = [f"line {n} ({q.sku}): {q.reason}" for n, q in enumerate(quote.lines, start=1) if not q.ok]
+        raise ValidationFailed("; ".join(reasons), code="lines_invalid", field="lines")
+    if draft is None:
+        order = Order(brand_id=account.brand_id, number=_new_number("SO"), account=account, placed_by=actor.user,
+                      division_id=account.registered_division_id)  # fmt: skip
+    else:
+        order = Order.objects.select_for_update().get(pk=draft.pk, account=account)
+        if order.status != S.DRAFT:
+            raise Conflict(f"order {order.number} was already submitted", field="status")
+        OrderLine.objects.filter(order=order).delete()
+    order.note, order.ship_to = note, ship_to or account.address
+    order.catalog_version, order.priced_at = quote.version, quote.at
+    order.list_total, order.total = quote.list_total, quote.total
+    order.save()
+    _save_lines(order, _order_lines(quote.book, quote), {})
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE if draft is None else AuditEntry.Action.UPDATE,
+        obj=order,
+        brand_id=order.brand_id,
+        after={"number": order.number, "status": S.DRAFT, "total": order.total, "lines": len(lines)},
+    )
+    return order
+
+
+@transaction.atomic
+def discard_draft(*, actor: Actor, order: Order) -> None:
+    """Throw a draft away (it was never submitted, so nothing else changes)."""
+    order = _locked(order)
+    if order.status != S.DRAFT:
+        raise Conflict(f"order {order.number} was submitted: cancel it instead", field="status")
+    if not actor.has_role(order.brand_id, *BUYERS):
+        raise Forbidden("your role may not place orders in this brand", code="permission_denied")
+    audit.record(actor=actor, action=AuditEntry.Action.DELETE, obj=order, brand_id=order.brand_id,
+                 before={"number": order.number, "status": S.DRAFT})  # fmt: skip
+    order.delete()
+
+
+def draft_lines(order: Order) -> list[OrderLineIn]:
+    """What a draft orders (gifts are the engine's to give again)."""
+    return [OrderLineIn(line.sku, line.qty) for line in order.lines.filter(gift_of__isnull=True).order_by("line_no")]
+
+
 # --- after submit -----------------------------------------------------------------------------
 
 
@@ -568,6 +645,8 @@ def cancel_order(*, actor: Actor, order: Order, reason: str) -> Order:
     order = _locked(order)
     if order.status in (S.CANCELLED, S.COMPLETED):
         raise Conflict(f"order {order.number} is already {order.get_status_display()}", field="status")
+    if order.status == S.DRAFT:
+        raise Conflict(f"order {order.number} is a draft: discard it instead", field="status")
     if not may_cancel(actor, order):
         if order.status in CANCELLABLE:
             raise Forbidden("your role may not cancel orders", code="permission_denied")

@@ -85,5 +85,8 @@ def on_process_finished(payload: dict) -> None:
 
 
 def connect() -> None:
+    from channelhub.orders import reports
+
     subscribe_many("orders.order_changed", on_order_changed)
+    reports.connect()
     subscribe("workflow.instance_finished", on_process_finished)

@@ -152,3 +152,33 @@ def test_cancel_through_the_api_gives_everything_back(buyer, desk):
     see_all_brands()
     assert StockLevel.objects.get(warehouse=desk.east, product=desk.still).reserved == 0
     assert desk.credit().committed == Decimal("0")
+
+
+def test_a_draft_reserves_nothing_and_is_priced_again_when_submitted(buyer, desk):
+    draft = buyer.post("/orders", body(desk, ("W-STILL", 12), draft=True))
+    assert draft.status_code == 201, draft.content
+    assert (draft.json()["status"], draft.json()["total"]) == ("draft", "30.00")
+    see_all_brands()
+    assert StockLevel.objects.filter(reserved__gt=0).count() == 0
+
+    changed = buyer.put(f"/orders/{draft.json()['id']}/draft", {"lines": [{"sku": "W-STILL", "qty": 24}]})
+    assert changed.json()["total"] == "60.00"
+    desk.prices(desk.base, [("W-STILL", "3.00")])
+    submitted = buyer.post(f"/orders/{draft.json()['id']}/submit", headers={"Idempotency-Key": "d1"})
+    again = buyer.post(f"/orders/{draft.json()['id']}/submit", headers={"Idempotency-Key": "d1"})
+
+    assert submitted.status_code == 201, submitted.content
+    data = submitted.json()
+    assert (data["id"], data["number"]) == (draft.json()["id"], draft.json()["number"])
+    assert (data["status"], data["total"]) == ("allocated", "72.00")
+    assert again.status_code == 200 and again.json()["id"] == data["id"]
+    see_all_brands()
+    assert StockLevel.objects.get(warehouse=desk.east, product=desk.still).reserved == 24
+    assert buyer.delete(f"/orders/{data['id']}").status_code == 409
+
+
+def test_a_draft_can_be_discarded(buyer, desk):
+    draft = buyer.post("/orders", body(desk, ("W-STILL", 12), draft=True)).json()
+
+    assert buyer.delete(f"/orders/{draft['id']}").status_code == 204
+    assert buyer.get(f"/orders/{draft['id']}").status_code == 404
