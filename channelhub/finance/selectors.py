@@ -54,7 +54,7 @@ class CreditRow:
     code: str
     name: str
     account_status: str
-    has_credit: bool  # False: no credit row yet (limit 0, nothing used)
+    has_credit: bool  # False: no credit row yet (the sign-up limit, nothing used)
     standing_limit: Decimal  # the limit as set, whether or not in force today
     limit_valid_from: date | None
     limit_valid_to: date | None
@@ -119,7 +119,7 @@ def _with_credit(qs: QuerySet[DistributorAccount], on: date) -> QuerySet[Distrib
     zero = Value(ZERO, output_field=MONEY)
     limit_now = Case(
         When(Q(credit_account__limit_valid_from__gt=on) | Q(credit_account__limit_valid_to__lt=on), then=zero),
-        default=Coalesce(F("credit_account__limit"), zero),
+        default=Coalesce(F("credit_account__limit"), F("credit_limit"), zero),
         output_field=MONEY,
     )
     temporary = (
@@ -184,6 +184,7 @@ ROW_FIELDS = (
     "status",
     "credit_account__id",
     "credit_account__limit",
+    "credit_limit",
     "credit_account__limit_valid_from",
     "credit_account__limit_valid_to",
     "limit_now",
@@ -206,7 +207,7 @@ def _row(values: dict) -> CreditRow:
         name=values["name"],
         account_status=values["status"],
         has_credit=values["credit_account__id"] is not None,
-        standing_limit=_cents(values["credit_account__limit"] or ZERO),
+        standing_limit=_cents(values["credit_account__limit"] if values["credit_account__limit"] is not None else values["credit_limit"]),
         limit_valid_from=values["credit_account__limit_valid_from"],
         limit_valid_to=values["credit_account__limit_valid_to"],
         position=CreditPosition(
@@ -228,7 +229,7 @@ def credit_overview(
 ) -> CreditRows:
     """Every account's credit at a glance, filtered by brand, text (code or name) and status
     (``all``, ``over_limit``, ``near_limit``), ordered by brand and code. Accounts without a
-    credit row show limit 0 and nothing used. Counting and each page are one query each."""
+    credit row show the limit agreed at sign-up (their first order creates the row with it) and nothing used. Counting and each page are one query each."""
     if status not in STATUSES:
         raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}", field="status")
     qs = _overview_queryset(actor, brand_id, q, on or timezone.localdate())
@@ -317,7 +318,8 @@ def account_credit(
     account = get_credit_account(actor, account_id)
     row = CreditAccount.objects.filter(brand_id=account.brand_id, account_id=account.id).first()
     if row is None:
-        return AccountCredit(account, None, CreditPosition(ZERO, ZERO, ZERO, ZERO), [], [])
+        signed_up = _cents(account.credit_limit)  # what its first order will start from
+        return AccountCredit(account, None, CreditPosition(signed_up, ZERO, ZERO, ZERO), [], [])
     temporary = [
         TemporaryLine(t, temporary_state(t, on))
         for t in TemporaryCredit.objects.filter(credit_account=row).select_related("granted_by")
