@@ -207,7 +207,9 @@ def _row(values: dict) -> CreditRow:
         name=values["name"],
         account_status=values["status"],
         has_credit=values["credit_account__id"] is not None,
-        standing_limit=_cents(values["credit_account__limit"] if values["credit_account__limit"] is not None else values["credit_limit"]),
+        standing_limit=_cents(
+            values["credit_account__limit"] if values["credit_account__limit"] is not None else values["credit_limit"]
+        ),
         limit_valid_from=values["credit_account__limit_valid_from"],
         limit_valid_to=values["credit_account__limit_valid_to"],
         position=CreditPosition(
@@ -229,7 +231,8 @@ def credit_overview(
 ) -> CreditRows:
     """Every account's credit at a glance, filtered by brand, text (code or name) and status
     (``all``, ``over_limit``, ``near_limit``), ordered by brand and code. Accounts without a
-    credit row show the limit agreed at sign-up (their first order creates the row with it) and nothing used. Counting and each page are one query each."""
+    credit row show the limit agreed at sign-up (their first order creates the row with it) and
+    nothing used. Counting and each page are one query each."""
     if status not in STATUSES:
         raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}", field="status")
     qs = _overview_queryset(actor, brand_id, q, on or timezone.localdate())

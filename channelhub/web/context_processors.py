@@ -2,7 +2,9 @@
 
 from functools import cache
 
+from channelhub.finance.selectors import readable_brand_ids
 from channelhub.messaging.selectors import unread_count
+from channelhub.orders.services import BUYERS
 from channelhub.tenancy.models import Role
 from channelhub.tenancy.permissions import AUDIT_READERS
 from channelhub.web.views.base import visible_brands
@@ -22,6 +24,10 @@ SECTIONS = (
     "approval_request",
     "approval",
     "process",
+    "order",
+    "stock",
+    "finance",
+    "reports",
 )
 
 
@@ -72,6 +78,8 @@ def tenant(request):
             "catalog": admin,
             "definitions": admin,
             "sla": any(actor.has_role(b, *SLA_READERS) for b in brand_ids),
+            "orders_new": any(actor.has_role(b, *BUYERS) for b in brand_ids),
+            "credit": bool(readable_brand_ids(actor)),
             "inbox_count": _inbox_count(request, actor) if staff else 0,
             "unread_count": _unread_count(actor),
         },

@@ -200,3 +200,19 @@ def test_finance_may_not_cancel_and_a_reason_is_needed(desk):
         services.cancel_order(actor=desk.finance, order=order, reason="no")
     order.refresh_from_db()
     assert order.status == S.ALLOCATED
+
+
+def test_orders_at_a_glance_counts_what_waits_and_today(desk):
+    from channelhub.orders.selectors import orders_at_a_glance
+
+    submit(desk, ("W-STILL", 12))
+    submit(desk, ("T-GREEN", 5))
+    desk.count("east", {"W-STILL": 6000})
+    submit(desk, ("W-STILL", 4800))  # over the limit: held
+    cancelled = submit(desk, ("W-SPARK", 6)).order
+    services.cancel_order(actor=desk.distributor, order=cancelled, reason="重复")
+
+    glance = orders_at_a_glance(desk.manager)[desk.brand.id]
+
+    assert glance.waiting == {S.ALLOCATED: 2, S.CREDIT_HOLD: 1}
+    assert (glance.today_count, glance.today_total) == (3, Decimal("12050.00"))

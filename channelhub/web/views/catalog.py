@@ -20,6 +20,8 @@ from channelhub.catalog import pricing
 from channelhub.catalog import selectors as catalog
 from channelhub.catalog.models import Product, Promotion
 from channelhub.catalog.services import CATALOG_WRITERS
+from channelhub.orders import stock
+from channelhub.orders.services import BUYERS
 from channelhub.partners import selectors as partners
 from channelhub.partners.models import DistributorAccount
 from channelhub.web.catalog_forms import LIST_KIND, CatalogueFilterForm, QuoteForm
@@ -124,6 +126,7 @@ class CatalogueRow:
     source: str  # the kind and name of the price list that priced it
     promotions: list[Promotion]  # those covering the product (applied at the minimum quantity or not)
     applied: set[str]
+    available: int = 0  # units free to promise over the brand's active warehouses
 
     @property
     def discounted(self) -> bool:
@@ -167,6 +170,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     page, result = _engine_page(buyer, filters, number, at)
     book = pricing.book_for(account.brand_id)
     reaching = with_budget_left(actor, account.brand_id, promotions_reaching(book, buyer, at))
+    free = stock.available(account.brand_id, [line.product_id for line in result.lines])
     rows = []
     for line in result.lines:
         product = book.products_by_id[line.product_id]
@@ -179,6 +183,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 source=source,
                 promotions=[p for p in reaching if covers(book, p, product)],
                 applied={applied["code"] for applied in line.promotions},
+                available=free.get(line.product_id, 0),
             )
         )
     categories = sorted(catalog.categories_for(actor, brand_id=account.brand_id), key=lambda c: c.lineage)
@@ -193,6 +198,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "categories": categories,
         "is_own": "distributor" not in request.GET,
         "explains": actor.has_role(account.brand_id, *CATALOG_ADMINS),
+        "may_order": actor.has_role(account.brand_id, *BUYERS),
         "at": at,
     }
     return htmx_render(request, "web/catalog/catalogue.html", "web/catalog/_catalogue_results.html", context)
