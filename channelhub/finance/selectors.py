@@ -341,3 +341,11 @@ def get_temporary_credit(actor: Actor, temporary_id: int) -> TemporaryCredit:
         )
     except (TemporaryCredit.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("temporary credit not found") from None
+
+
+def position_for(account: DistributorAccount, *, on: date | None = None) -> CreditPosition:
+    """The credit the account's next order will be judged on: its credit row's position, or before
+    its first order the limit agreed at sign-up (which the first order's credit row starts from).
+    The caller has already reached ``account`` through a scoped selector."""
+    row = CreditAccount.objects.filter(brand_id=account.brand_id, account_id=account.id).first()
+    return position(row or CreditAccount(brand_id=account.brand_id, account=account, limit=account.credit_limit), on=on)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from channelhub.catalog.pricing import amount as to_fen
@@ -205,6 +205,17 @@ def confirm_receipt(*, actor: Actor, shipment: Shipment) -> Shipment:
 # --- returns ----------------------------------------------------------------------------------
 
 
+def returnable_units(order: Order) -> dict[int, int]:
+    """Per order line id: units that may still be asked back (shipped, less returned, less those in
+    requested or approved returns). Uses the order's prefetched lines and returns when present."""
+    asked: dict[int, int] = {}
+    for request in order.returns.all():
+        if request.status in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.APPROVED):
+            for row in request.lines.all():
+                asked[row.line_id] = asked.get(row.line_id, 0) + row.qty
+    return {line.pk: max(0, line.shipped_qty - line.returned_qty - asked.get(line.pk, 0)) for line in order.lines.all()}
+
+
 @transaction.atomic
 def request_return(*, actor: Actor, order: Order, lines: list[LineQty], reason: str) -> ReturnRequest:
     """Ask to send back shipped goods, line by line; at most what was shipped and not already
@@ -216,14 +227,7 @@ def request_return(*, actor: Actor, order: Order, lines: list[LineQty], reason: 
     if order.status not in RETURNABLE:
         raise Conflict(f"order {order.number} is {order.get_status_display()}: nothing shipped to return")
     wanted = _resolve(order, lines)
-    pending = dict(
-        ReturnLine.objects.filter(
-            request__order=order, request__status__in=(ReturnRequest.Status.REQUESTED, ReturnRequest.Status.APPROVED)
-        )
-        .values("line_id")
-        .annotate(units=Sum("qty"))
-        .values_list("line_id", "units")
-    )
+    left_of = returnable_units(order)
     request = ReturnRequest(
         brand_id=order.brand_id,
         order=order,
@@ -234,14 +238,13 @@ def request_return(*, actor: Actor, order: Order, lines: list[LineQty], reason: 
     request.save(force_insert=True)
     rows, total = [], Decimal("0.00")
     for line, qty in wanted:
-        left = line.shipped_qty - line.returned_qty - pending.get(line.pk, 0)
+        left = left_of[line.pk]
         if qty > left:
             raise ValidationFailed(
                 f"line {line.line_no} ({line.sku}): {left} units can still be returned, not {qty}", field="lines"
             )
-        value = _amount_between(
-            line, line.returned_qty + pending.get(line.pk, 0), line.returned_qty + pending.get(line.pk, 0) + qty
-        )
+        asked_before = line.shipped_qty - left  # returned already, or asked for
+        value = _amount_between(line, asked_before, asked_before + qty)
         rows.append(ReturnLine(brand_id=order.brand_id, request=request, line=line, qty=qty, amount=value))
         total += value
     ReturnLine.objects.bulk_create(rows)

@@ -91,8 +91,14 @@ def own_account_ids(actor: Actor, brand_id: int) -> list[int]:
     return list(DistributorUser.objects.filter(brand_id=brand_id, user=actor.user).values_list("account_id", flat=True))
 
 
+def _staff_brands(actor: Actor) -> list[int]:
+    """Brands where the actor is staff: warehouses are the brand's business, distributors see
+    availability in their catalogue instead."""
+    return [b for b in actor.brand_ids if not actor.is_distributor_only(b)]
+
+
 def warehouses_for(actor: Actor, *, brand_id: int | None = None) -> QuerySet[Warehouse]:
-    qs = Warehouse.objects.for_actor(actor)
+    qs = Warehouse.objects.filter(brand_id__in=_staff_brands(actor))
     return qs.filter(brand_id=brand_id) if brand_id is not None else qs
 
 
@@ -100,7 +106,7 @@ def stock_for(
     actor: Actor, *, brand_id: int | None = None, warehouse: str = "", sku: str = "", short_only: bool = False
 ) -> QuerySet[StockLevel]:
     """Stock rows the actor may see (staff of the brand), with SKU and warehouse, by SKU."""
-    qs = StockLevel.objects.for_actor(actor).select_related("warehouse", "product")
+    qs = StockLevel.objects.filter(brand_id__in=_staff_brands(actor)).select_related("warehouse", "product")
     if brand_id is not None:
         qs = qs.filter(brand_id=brand_id)
     if warehouse:

@@ -636,6 +636,35 @@ def may_cancel(actor: Actor, order: Order) -> bool:
     return may and order.status in CANCELLABLE
 
 
+def allowed_actions(actor: Actor, order: Order) -> frozenset[str]:
+    """What the actor may do to the order in its present state, for pages to offer (each service
+    checks again when called): cancel, decide_credit, allocate, ship, complete, receive,
+    request_return, decide_return, receive_return."""
+    from channelhub.orders.fulfilment import RETURNABLE, SHIPPERS  # fulfilment imports this module
+
+    brand = order.brand_id
+    desk = actor.has_role(brand, *ORDER_DESK, SYSTEM_ROLE)
+    own = actor.is_distributor_only(brand)  # its orders are the only ones it can reach
+    found = set()
+    if may_cancel(actor, order):
+        found.add("cancel")
+    if order.status == S.CREDIT_HOLD and order.credit_process_id is None and actor.has_role(brand, *CREDIT_DECIDERS):
+        found.add("decide_credit")
+    if order.status == S.APPROVED and actor.has_role(brand, *ORDER_DESK, INTEGRATION_ROLE):
+        found.add("allocate")
+    if order.status in (S.ALLOCATED, S.PARTIALLY_SHIPPED) and actor.has_role(brand, *SHIPPERS):
+        found.add("ship")
+    if order.status == S.DELIVERED and desk:
+        found.add("complete")
+    if desk or own:
+        found.add("receive")
+        if order.status in RETURNABLE:
+            found.add("request_return")
+    if actor.has_role(brand, *ORDER_DESK):
+        found |= {"decide_return", "receive_return"}
+    return frozenset(found)
+
+
 @transaction.atomic
 def cancel_order(*, actor: Actor, order: Order, reason: str) -> Order:
     """Cancel an order before its goods leave: its stock, credit and promotion budgets are given

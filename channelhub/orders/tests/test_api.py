@@ -182,3 +182,9 @@ def test_a_draft_can_be_discarded(buyer, desk):
 
     assert buyer.delete(f"/orders/{draft['id']}").status_code == 204
     assert buyer.get(f"/orders/{draft['id']}").status_code == 404
+
+
+def test_warehouse_stock_is_for_staff_distributors_see_availability_in_their_catalogue(buyer, wms):
+    assert buyer.get("/stock").json()["count"] == 0
+    assert buyer.get("/warehouses").json()["count"] == 0
+    assert wms.get("/stock").json()["count"] == 5

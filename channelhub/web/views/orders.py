@@ -26,7 +26,7 @@ from channelhub.catalog import pricing
 from channelhub.catalog.models import Product
 from channelhub.core.errors import Forbidden, NotFound, ServiceError
 from channelhub.finance import credit
-from channelhub.finance.models import CreditAccount
+from channelhub.finance.selectors import position_for
 from channelhub.orders import selectors, services, stock
 from channelhub.orders.models import Order
 from channelhub.partners import selectors as partners
@@ -182,13 +182,6 @@ class Cart:
         return any(line.short for line in self.lines)
 
 
-def credit_position(actor, account: DistributorAccount) -> credit.CreditPosition:
-    """The account's credit now; before its first order, the limit it was signed up with (the
-    credit row the first order creates)."""
-    row = CreditAccount.objects.for_actor(actor).filter(account_id=account.id).first()
-    return credit.position(row or CreditAccount(brand_id=account.brand_id, account=account, limit=account.credit_limit))
-
-
 def build_cart(actor, account: DistributorAccount, lines: list[tuple[str, int | None]]) -> Cart:
     """Quote the lines that have a quantity (a new line gets its minimum order quantity) and read
     the stock free for each product: one engine call, one stock query, one credit read."""
@@ -214,7 +207,7 @@ def build_cart(actor, account: DistributorAccount, lines: list[tuple[str, int | 
                 reason=engine_text(line.reason) if line and not line.ok else "",
             )
         )
-    return Cart(rows, quote, credit_position(actor, account))
+    return Cart(rows, quote, position_for(account))
 
 
 # --- 下单: the order form ---------------------------------------------------------------------

@@ -6,7 +6,6 @@ Each action is one POST calling one service of ``orders.services`` or ``orders.f
 service decides whether it is allowed, and its refusal is shown on the order page.
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from channelhub.core.errors import NotFound, ServiceError
 from channelhub.orders import fulfilment, selectors, services
-from channelhub.orders.fulfilment import RETURNABLE, LineQty
+from channelhub.orders.fulfilment import LineQty
 from channelhub.orders.models import Order, OrderLine, ReturnRequest, Warehouse
 from channelhub.web.views.base import actor_required
 from channelhub.web.views.orders import MAX_QTY, order_error
@@ -120,16 +119,6 @@ def _timeline(order: Order) -> list[TimelineRow]:
     return rows
 
 
-def _returnable(order: Order, lines: list[OrderLine]) -> dict[int, int]:
-    """Units of each line that may still be asked back: shipped, less returned and asked for."""
-    asked: dict[int, int] = defaultdict(int)
-    for request in order.returns.all():
-        if request.status in (ReturnRequest.Status.REQUESTED, ReturnRequest.Status.APPROVED):
-            for row in request.lines.all():
-                asked[row.line_id] += row.qty
-    return {line.pk: max(0, line.shipped_qty - line.returned_qty - asked[line.pk]) for line in lines}
-
-
 def _ship_from(order: Order, lines: list[OrderLine], warehouses: dict[int, Warehouse]) -> list[ShipFrom]:
     by_warehouse: dict[int, ShipFrom] = {}
     for line in lines:
@@ -149,13 +138,12 @@ def _detail(request: HttpRequest, pk: int, *, status: int = 200, failed: dict | 
     failed = failed or {}
     brand_id = order.brand_id
     lines = list(order.lines.all())
+    actions = services.allowed_actions(actor, order)
     desk = actor.has_role(brand_id, *services.ORDER_DESK)
     own = actor.is_distributor_only(brand_id)
     warehouses = {w.pk: w for w in selectors.warehouses_for(actor, brand_id=brand_id)}
-    returnable = _returnable(order, lines)
-    ship_from = (
-        _ship_from(order, lines, warehouses) if desk and order.status in (S.ALLOCATED, S.PARTIALLY_SHIPPED) else []
-    )
+    returnable = fulfilment.returnable_units(order)
+    ship_from = _ship_from(order, lines, warehouses) if "ship" in actions else []
     for group in ship_from:
         if failed.get("action") == "ship" and failed.get("target") == group.warehouse.code:
             group.form, group.posted = failed["form"], posted_quantities(failed.get("posted", {}))
@@ -187,13 +175,13 @@ def _detail(request: HttpRequest, pk: int, *, status: int = 200, failed: dict | 
         "desk": desk,
         "own": own,
         "warehouses": [w for w in warehouses.values() if w.is_active],
-        "may_cancel": services.may_cancel(actor, order),
-        "may_decide_credit": order.status == S.CREDIT_HOLD and actor.has_role(brand_id, *services.CREDIT_DECIDERS),
-        "may_allocate": order.status == S.APPROVED and desk,
+        "may_cancel": "cancel" in actions,
+        "may_decide_credit": "decide_credit" in actions,
+        "may_allocate": "allocate" in actions,
         "ship_from": ship_from,
-        "may_complete": order.status == S.DELIVERED and desk,
-        "may_receive": own or desk,
-        "may_return": order.status in RETURNABLE and (own or desk) and any(returnable.values()),
+        "may_complete": "complete" in actions,
+        "may_receive": "receive" in actions,
+        "may_return": "request_return" in actions and any(returnable.values()),
         "returnable": returnable,
         "return_rows": [(line, returnable[line.pk]) for line in lines if returnable[line.pk]],
         "cancel_form": form_for("cancel", CancelForm),
