@@ -198,7 +198,7 @@ def confirm_receipt(*, actor: Actor, shipment: Shipment) -> Shipment:
     if order.status == S.SHIPPED and not order.shipments.filter(received_at__isnull=True).exists():
         order.status, order.delivered_at = S.DELIVERED, timezone.now()
         order.save(update_fields=["status", "delivered_at"])
-        _changed(actor, order, S.SHIPPED, note=f"received {shipment.number}")
+        _changed(actor, order, S.SHIPPED, note=f"已签收 {shipment.number}")
     return shipment
 
 
@@ -311,7 +311,7 @@ def receive_return(*, actor: Actor, request: ReturnRequest, warehouse_code: str)
             amount=request.amount,
             kind=CreditEntry.Kind.RETURN,
             reference=request.number,
-            note=f"return of {order.number}",
+            note=f"退货 {order.number}",
             user=actor.user,
         )
     request.status, request.warehouse, request.closed_at = ReturnRequest.Status.RECEIVED, warehouse, timezone.now()

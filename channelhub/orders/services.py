@@ -250,8 +250,8 @@ def _submit(
         approved_at=now if approved else None,
         hold_reason=""
         if approved
-        else f"credit: order {total}, available {position.available} (limit {position.total}, "
-        f"receivable {position.receivable}, open orders {position.committed})",
+        else f"超出信用额度：订单 {total}，可用 {position.available}（额度 {position.total}，"
+        f"应收 {position.receivable}，在途订单 {position.committed}）",
     )
     if draft is not None:
         order.save(force_update=True)
@@ -270,7 +270,7 @@ def _submit(
         after={"number": order.number, "status": S.SUBMITTED, "total": total, "lines": len(rows)},
     )
     if approved:
-        _changed(actor, order, S.SUBMITTED, note="credit available: approved and stock reserved", also=[created])
+        _changed(actor, order, S.SUBMITTED, note="信用额度内，自动审核并锁定库存", also=[created])
     else:
         _changed(actor, order, S.SUBMITTED, note=order.hold_reason, also=[created])
         _start_credit_override(actor, order, position)
@@ -547,7 +547,7 @@ def decide_credit_hold(*, actor: Actor, order: Order, approve: bool, comment: st
         raise Conflict("this hold is decided in its approval process (待办)", code="in_process")
     if not approve and not comment.strip():
         raise ValidationFailed("say why the order is refused", field="comment")
-    return _release_hold(actor, order, comment) if approve else _cancel(actor, order, comment or "credit refused")
+    return _release_hold(actor, order, comment) if approve else _cancel(actor, order, comment or "财务拒绝放行")
 
 
 def credit_override_finished(*, instance_id: int, order_id: int, approved: bool) -> None:
@@ -558,9 +558,9 @@ def credit_override_finished(*, instance_id: int, order_id: int, approved: bool)
         if order is None or order.status != S.CREDIT_HOLD or order.credit_process_id != instance_id:
             return
         if approved:
-            _release_hold(actor, order, "credit override approved")
+            _release_hold(actor, order, "超信用审批通过")
         else:
-            _cancel(actor, order, "credit override rejected")
+            _cancel(actor, order, "超信用审批驳回")
 
 
 def _release_hold(actor: Actor, order: Order, comment: str) -> Order:
@@ -568,7 +568,7 @@ def _release_hold(actor: Actor, order: Order, comment: str) -> Order:
     order.status, order.approved_at, order.credit_committed = S.APPROVED, timezone.now(), order.total
     order.hold_reason = ""
     order.save(update_fields=["status", "approved_at", "credit_committed", "hold_reason"])
-    _changed(actor, order, S.CREDIT_HOLD, note=comment or "credit released")
+    _changed(actor, order, S.CREDIT_HOLD, note=comment or "财务放行")
     _allocate(actor, order)
     return order
 
@@ -599,14 +599,14 @@ def _allocate(actor: Actor, order: Order) -> bool:
             transaction.set_rollback(True)
     if shortages:
         skus = {line.product_id: line.sku for line in lines}
-        words = "; ".join(f"{skus[s.product_id]}: {s.available} available, {s.needed} needed" for s in shortages)
-        Order.objects.filter(pk=order.pk).update(hold_reason=f"waiting for stock: {words}"[:300])
-        order.hold_reason = f"waiting for stock: {words}"[:300]
+        words = "；".join(f"{skus[s.product_id]} 可用 {s.available}，需要 {s.needed}" for s in shortages)
+        order.hold_reason = f"等待库存：{words}"[:300]
+        Order.objects.filter(pk=order.pk).update(hold_reason=order.hold_reason)
         return False
     _save_allocations(order, lines, plan)
     order.status, order.hold_reason = S.ALLOCATED, ""
     order.save(update_fields=["status", "hold_reason"])
-    _changed(actor, order, S.APPROVED, note="stock reserved")
+    _changed(actor, order, S.APPROVED, note="库存已锁定")
     return True
 
 

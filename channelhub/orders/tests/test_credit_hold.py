@@ -73,7 +73,7 @@ def test_a_rejected_override_cancels_the_order(with_process, django_capture_on_c
 
     see_all_brands()
     order.refresh_from_db()
-    assert (order.status, order.cancel_reason) == (S.CANCELLED, "credit override rejected")
+    assert (order.status, order.cancel_reason) == (S.CANCELLED, "超信用审批驳回")
     assert desk.level(desk.east, desk.still) == (6000, 0)
     assert desk.credit().committed == 0
 
@@ -89,7 +89,7 @@ def test_a_released_order_waits_when_the_stock_went_meanwhile(with_process, djan
     see_all_brands()
     order.refresh_from_db()
     assert order.status == S.APPROVED
-    assert order.hold_reason.startswith("waiting for stock: W-STILL: 340 available, 4800 needed")
+    assert order.hold_reason == "等待库存：W-STILL 可用 340，需要 4800"
     with pytest.raises(Conflict):
         services.allocate_order(actor=desk.manager, order=order)
 

@@ -109,7 +109,7 @@ def test_over_the_credit_limit_the_order_is_held_without_reserving_stock(desk):
     order = submit(desk, ("W-STILL", 4800)).order
 
     assert order.status == S.CREDIT_HOLD
-    assert "available 10000.00" in order.hold_reason
+    assert "可用 10000.00" in order.hold_reason
     assert order.credit_process_id is None
     assert desk.level(desk.east, desk.still) == (6000, 0)
     assert desk.credit().committed == 0
