@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from channelhub.catalog.models import Product
@@ -61,69 +61,74 @@ def reserve(
 ) -> tuple[dict[int, list[tuple[int, int]]], list[Shortage]]:
     """Reserve ``needs`` (product id -> units), preferring one warehouse per SKU and the buyer's
     province. Answers the plan (product -> [(warehouse id, units)]) and, if any SKU falls short,
-    the shortages — the caller then rolls the whole transaction back."""
-    rows = list(
-        StockLevel.objects.filter(brand_id=brand_id, product_id__in=list(needs), warehouse__is_active=True).values(
-            "id", "product_id", "warehouse_id", "on_hand", "reserved", "warehouse__division_id",
-            "warehouse__priority", "warehouse__code",
-        )
-    )  # fmt: skip
+    the shortages — the caller then rolls the whole transaction back.
+
+    The stock rows of every ordered SKU are locked first, in one statement and in the one lock
+    order of stock rows (product, then warehouse); the plan is made from what the locked rows
+    hold and written in one UPDATE. (Trying warehouse after warehouse with conditional UPDATEs
+    would lock in preference order: an UPDATE that waited keeps its row lock even when its
+    condition then fails, and two orders for the last units of a SKU could wait on each other.)"""
+    rows = _locked_rows(brand_id, list(needs))
     by_product: dict[int, list[dict]] = defaultdict(list)
     for row in sorted(rows, key=_preference(province)):
         by_product[row["product_id"]].append(row)
     plan: dict[int, list[tuple[int, int]]] = {}
     shortages: list[Shortage] = []
-    for product_id in sorted(needs):  # the lock order
-        need = needs[product_id]
-        taken = _take_whole(by_product[product_id], need) or _take_split(brand_id, product_id, need, province)
-        if taken is None:
-            shortages.append(Shortage(product_id, need, available(brand_id, [product_id]).get(product_id, 0)))
-        else:
-            plan[product_id] = taken
+    increments: dict[int, int] = {}
+    for product_id in sorted(needs):
+        need, candidates = needs[product_id], by_product[product_id]
+        free = sum(max(0, row["on_hand"] - row["reserved"]) for row in candidates)
+        if free < need:
+            shortages.append(Shortage(product_id, need, free))
+            continue
+        whole = next((row for row in candidates if row["on_hand"] - row["reserved"] >= need), None)
+        taken = []
+        for row in [whole] if whole else candidates:  # one warehouse if one has it all, else nearest first
+            take = min(need, max(0, row["on_hand"] - row["reserved"]))
+            if take:
+                increments[row["id"]] = take
+                taken.append((row["warehouse_id"], take))
+                need -= take
+            if not need:
+                break
+        plan[product_id] = taken
+    if not shortages:
+        _add_reserved(increments)
     return plan, shortages
 
 
-def _take_whole(candidates: list[dict], need: int) -> list[tuple[int, int]] | None:
-    """All units from the first preferred warehouse that (still) has them: one UPDATE."""
-    for row in candidates:
-        if row["on_hand"] - row["reserved"] < need:
-            continue
-        fits = Q(pk=row["id"]) & Q(on_hand__gte=F("reserved") + need)
-        if StockLevel.objects.filter(fits).update(reserved=F("reserved") + need):
-            return [(row["warehouse_id"], need)]
-    return None
-
-
-def _take_split(brand_id: int, product_id: int, need: int, province: str) -> list[tuple[int, int]] | None:
-    """No single warehouse has enough: lock the SKU's rows and take from several, nearest first."""
-    rows = list(
+def _locked_rows(brand_id: int, product_ids: list[int]) -> list[dict]:
+    return list(
         StockLevel.objects.select_for_update(of=("self",))
-        .filter(brand_id=brand_id, product_id=product_id, warehouse__is_active=True)
-        .order_by("id")
-        .values("id", "warehouse_id", "on_hand", "reserved", "warehouse__division_id", "warehouse__priority",
-                "warehouse__code")
+        .filter(brand_id=brand_id, product_id__in=product_ids, warehouse__is_active=True)
+        .order_by("product_id", "warehouse_id")
+        .values("id", "product_id", "warehouse_id", "on_hand", "reserved", "warehouse__division_id",
+                "warehouse__priority", "warehouse__code")
     )  # fmt: skip
-    if sum(max(0, r["on_hand"] - r["reserved"]) for r in rows) < need:
-        return None
-    taken = []
-    for row in sorted(rows, key=_preference(province)):
-        take = min(need, max(0, row["on_hand"] - row["reserved"]))
-        if take:
-            StockLevel.objects.filter(pk=row["id"]).update(reserved=F("reserved") + take)
-            taken.append((row["warehouse_id"], take))
-            need -= take
-        if not need:
-            break
-    return taken
+
+
+def _add_reserved(increments: dict[int, int]) -> None:
+    """``reserved += units`` on locked rows (row id -> units, negative to give back), in one UPDATE."""
+    if increments:
+        by_row = Case(
+            *(When(pk=pk, then=Value(units)) for pk, units in increments.items()), output_field=IntegerField()
+        )
+        StockLevel.objects.filter(pk__in=list(increments)).update(reserved=F("reserved") + by_row)
 
 
 def unreserve(brand_id: int, taken: list[tuple[int, int, int]]) -> None:
-    """Give back reservations: (warehouse id, product id, units), in product order."""
-    for warehouse_id, product_id, units in sorted(taken, key=lambda t: (t[1], t[0])):
-        if units > 0:
-            StockLevel.objects.filter(brand_id=brand_id, warehouse_id=warehouse_id, product_id=product_id).update(
-                reserved=F("reserved") - units
-            )
+    """Give back reservations: (warehouse id, product id, units). The rows are locked in the lock
+    order first, then changed in one UPDATE."""
+    wanted = {(w, p): units for w, p, units in taken if units > 0}
+    if not wanted:
+        return
+    rows = (
+        StockLevel.objects.select_for_update()
+        .filter(brand_id=brand_id, product_id__in={p for _, p in wanted})
+        .order_by("product_id", "warehouse_id")
+        .values_list("id", "warehouse_id", "product_id")
+    )
+    _add_reserved({pk: -wanted[(w, p)] for pk, w, p in rows if (w, p) in wanted})
 
 
 def consume(brand_id: int, warehouse_id: int, product_id: int, units: int) -> None:
@@ -205,7 +210,9 @@ def sync_stock(*, actor: Actor, brand_id: int | None, warehouse_code: str, count
     wanted = {products[c.sku]: c.on_hand for c in counts}
     existing = {
         level.product_id: level
-        for level in StockLevel.objects.select_for_update().filter(warehouse=warehouse, product_id__in=list(wanted))
+        for level in StockLevel.objects.select_for_update()
+        .filter(warehouse=warehouse, product_id__in=list(wanted))
+        .order_by("product_id")  # the lock order of stock rows, as orders take them
     }
     changed, created, low, now = [], [], [], timezone.now()
     for product_id, on_hand in wanted.items():
