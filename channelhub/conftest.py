@@ -36,6 +36,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     yield
     with django_db_blocker.unblock():
         connections.close_all()
+        for connection in connections.all():
+            if getattr(connection, "pool", None) is not None:  # pooled connections hold the database open
+                connection.close_pool()
         teardown_databases(config, verbosity=request.config.option.verbose)
 
 

@@ -20,6 +20,10 @@ def env_flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 DEBUG = env_flag("DEBUG")
 
 
@@ -114,10 +118,20 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    owner = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    owner = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     parts = urlsplit(DATABASE_URL)
     app_user = os.environ.get("DATABASE_APP_USER", "channelhub_app")
     app = {**owner, "USER": app_user, "PASSWORD": os.environ.get("DATABASE_APP_PASSWORD", "")}
+    # A connection pool per process (psycopg_pool): under ASGI each request runs in a thread of its
+    # own, so per-thread persistent connections would pile up; pooled ones are handed back at the
+    # end of every request. The brand scope is per transaction, so nothing leaks between users.
+    app["OPTIONS"] = {
+        "pool": {
+            "min_size": env_int("DATABASE_POOL_MIN", 1),
+            "max_size": env_int("DATABASE_POOL_MAX", 10),
+            "timeout": 10,
+        }
+    }
     # The application role never creates databases: in tests it uses the owner's test database.
     app["TEST"] = {"MIRROR": "owner"}
     owner["TEST"] = {"DEPENDENCIES": []}
