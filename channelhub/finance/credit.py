@@ -9,7 +9,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channelhub.core.errors import ValidationFailed
@@ -83,17 +84,48 @@ def locked(*, brand_id: int, account_id: int, default_limit: Decimal = ZERO) -> 
 
 def reserve(
     *, brand_id: int, account_id: int, amount: Decimal, default_limit: Decimal = ZERO, force: bool = False
-) -> tuple[bool, CreditPosition]:
+) -> tuple[bool, CreditPosition | None]:
     """Count ``amount`` as an open approved order if the available credit covers it (or ``force``:
-    an approved override). Answers whether it did, and the position it was judged on."""
+    an approved override). Answers whether it did and, when it did not (or was forced), the
+    position it was judged on."""
     if amount < 0:
         raise ValidationFailed("a credit reservation cannot be negative", field="amount")
+    if not force and _take_if_available(brand_id, account_id, amount):
+        return True, None  # the common case: one statement
     credit = locked(brand_id=brand_id, account_id=account_id, default_limit=default_limit)
     before = position(credit)
     if not force and amount > before.available:
         return False, before
     CreditAccount.objects.filter(pk=credit.pk).update(committed=F("committed") + amount)
     return True, before
+
+
+def _take_if_available(brand_id: int, account_id: int, amount: Decimal) -> bool:
+    """One conditional UPDATE: count ``amount`` as open orders where the credit in force today
+    still covers it. The row lock the UPDATE takes (and its re-check of ``committed`` after a
+    concurrent writer) keeps two orders from spending the same credit."""
+    on = timezone.localdate()
+    temporary = (
+        TemporaryCredit.objects.filter(
+            credit_account=OuterRef("pk"), revoked_at__isnull=True, valid_from__lte=on, valid_to__gte=on
+        )
+        .values("credit_account")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=18, decimal_places=2)
+    limit_now = Case(
+        When(Q(limit_valid_from__gt=on) | Q(limit_valid_to__lt=on), then=Value(ZERO)),
+        default=F("limit"),
+        output_field=money,
+    )
+    available = limit_now + Coalesce(Subquery(temporary, output_field=money), Value(ZERO)) - F("receivable")
+    return bool(
+        CreditAccount.objects.filter(brand_id=brand_id, account_id=account_id)
+        .alias(left=ExpressionWrapper(available - F("committed"), output_field=money))
+        .filter(left__gte=amount)
+        .update(committed=F("committed") + amount)
+    )
 
 
 def release(*, brand_id: int, account_id: int, amount: Decimal) -> None:

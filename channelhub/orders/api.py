@@ -163,7 +163,9 @@ def submit_order(
         idempotency_key=idempotency_key,
         body_hash=services.request_hash(body),
     )
-    return (200 if result.replayed else 201), selectors.get_order(request.actor, result.order.pk)
+    if result.replayed:
+        return 200, selectors.get_order(request.actor, result.order.pk)
+    return 201, selectors.just_submitted(result.order, result.lines)
 
 
 def _check_key(key: str) -> None:

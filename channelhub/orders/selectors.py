@@ -62,6 +62,17 @@ def get_order(actor: Actor, order_id: int, *, with_allocations: bool = False) ->
     return order
 
 
+def just_submitted(order: Order, lines: list[OrderLine]) -> Order:
+    """A new order shown from what its submission wrote, without reading it back: its lines in
+    order, and no shipments or returns yet (what :func:`get_order` would prefetch)."""
+    order._prefetched_objects_cache = {
+        "lines": sorted(lines, key=lambda line: line.line_no),
+        "shipments": [],
+        "returns": [],
+    }
+    return order
+
+
 def get_shipment(actor: Actor, shipment_id: int) -> Shipment:
     shipment = Shipment.objects.filter(pk=shipment_id, order__in=orders_for(actor)).select_related("order").first()
     if shipment is None:

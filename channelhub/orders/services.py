@@ -59,6 +59,7 @@ class OrderLineIn:
 class Submitted:
     order: Order
     replayed: bool  # True: an earlier request with the same idempotency key created it
+    lines: list[OrderLine] | None = None  # a new order's lines, gifts included, as written
 
 
 def request_hash(body: Any) -> str:
@@ -274,7 +275,7 @@ def _submit(
     else:
         _changed(actor, order, S.SUBMITTED, note=order.hold_reason, also=[created])
         _start_credit_override(actor, order, position)
-    return Submitted(order, replayed=False)
+    return Submitted(order, replayed=False, lines=rows)
 
 
 def _account(actor: Actor, account_id: int) -> DistributorAccount:

@@ -66,7 +66,9 @@ def on_order_changed(payloads: list[dict]) -> None:
                             link=f"/orders/{p['order_id']}/",
                         )
                     )
-        notify_many(notices=[n for n in notices if n.user_ids])
+        notices = [n for n in notices if n.user_ids]
+        if notices:
+            notify_many(notices=notices)
 
 
 def on_process_finished(payload: dict) -> None:

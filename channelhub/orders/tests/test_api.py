@@ -188,3 +188,13 @@ def test_warehouse_stock_is_for_staff_distributors_see_availability_in_their_cat
     assert buyer.get("/stock").json()["count"] == 0
     assert buyer.get("/warehouses").json()["count"] == 0
     assert wms.get("/stock").json()["count"] == 5
+
+
+def test_the_submit_answer_is_what_reading_the_order_back_gives(buyer, desk):
+    desk.promotion("b10g1", "buy_x_get_y", {"buy": 10, "get": 1, "gift_sku": "T-GREEN"})
+    desk.promotion("p5", "percent_off", {"percent": "5"}, stackable=True)
+
+    created = buyer.post("/orders", body(desk, ("T-GREEN", 20), ("W-SPARK", 6), note="备注"))
+
+    assert created.status_code == 201
+    assert created.json() == buyer.get(f"/orders/{created.json()['id']}").json()
