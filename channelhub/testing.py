@@ -124,3 +124,21 @@ def distributor_user(account: DistributorAccount) -> User:
     see_all_brands()
     DistributorUser.objects.create(brand_id=account.brand_id, account=account, user=user)
     return user
+
+
+def wait_until_serving(port: int, process, *, seconds: float = 60) -> bool:
+    """Poll ``GET /readyz`` on 127.0.0.1:``port`` until it answers 200 (True), the server process
+    exits or ``seconds`` pass (False). For tests and benchmarks that start a real server."""
+    import http.client
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
