@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from channelhub.core.errors import ValidationFailed
@@ -100,32 +99,28 @@ def reserve(
     return True, before
 
 
+# Written out rather than built with the ORM: it runs for every order, and composing the
+# expression took ~1.6 ms of Python per call, more than the database spends on it.
+_TAKE_IF_AVAILABLE = """
+UPDATE finance_creditaccount AS c SET committed = c.committed + CAST(%(amount)s AS NUMERIC)
+WHERE c.brand_id = %(brand)s AND c.account_id = %(account)s
+  AND CASE WHEN c.limit_valid_from > %(on)s OR c.limit_valid_to < %(on)s THEN 0 ELSE c."limit" END
+      + COALESCE((SELECT SUM(t.amount) FROM finance_temporarycredit AS t
+                  WHERE t.credit_account_id = c.id AND t.revoked_at IS NULL
+                    AND t.valid_from <= %(on)s AND t.valid_to >= %(on)s), 0)
+      - c.receivable - c.committed >= CAST(%(amount)s AS NUMERIC)
+"""
+
+
 def _take_if_available(brand_id: int, account_id: int, amount: Decimal) -> bool:
     """One conditional UPDATE: count ``amount`` as open orders where the credit in force today
-    still covers it. The row lock the UPDATE takes (and its re-check of ``committed`` after a
-    concurrent writer) keeps two orders from spending the same credit."""
-    on = timezone.localdate()
-    temporary = (
-        TemporaryCredit.objects.filter(
-            credit_account=OuterRef("pk"), revoked_at__isnull=True, valid_from__lte=on, valid_to__gte=on
-        )
-        .values("credit_account")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    money = DecimalField(max_digits=18, decimal_places=2)
-    limit_now = Case(
-        When(Q(limit_valid_from__gt=on) | Q(limit_valid_to__lt=on), then=Value(ZERO)),
-        default=F("limit"),
-        output_field=money,
-    )
-    available = limit_now + Coalesce(Subquery(temporary, output_field=money), Value(ZERO)) - F("receivable")
-    return bool(
-        CreditAccount.objects.filter(brand_id=brand_id, account_id=account_id)
-        .alias(left=ExpressionWrapper(available - F("committed"), output_field=money))
-        .filter(left__gte=amount)
-        .update(committed=F("committed") + amount)
-    )
+    (:class:`CreditPosition`'s ``available``) still covers it. The row lock the UPDATE takes, and
+    its re-check of ``committed`` after a concurrent writer, keep two orders from spending the same
+    credit."""
+    params = {"amount": amount, "brand": brand_id, "account": account_id, "on": timezone.localdate()}
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_IF_AVAILABLE, params)
+        return cursor.rowcount == 1
 
 
 def release(*, brand_id: int, account_id: int, amount: Decimal) -> None:
