@@ -146,6 +146,8 @@ def undo_previous_run(brand_id: int) -> None:
             used[promotion_id][0] += money
             used[promotion_id][1] += n
     for promotion in Promotion.objects.filter(pk__in=list(used)):
+        if not promotion.is_capped:  # uncapped promotions keep no counter
+            continue
         money, n = used[promotion.pk]
         Promotion.objects.filter(pk=promotion.pk).update(
             used_amount=max(Decimal("0"), promotion.used_amount - money),

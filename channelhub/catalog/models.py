@@ -231,6 +231,8 @@ class Promotion(BrandOwnedModel, TimeStampedModel):
     # caps (促销额度): discount money given and units (free or discounted) given
     budget_amount = models.DecimalField(**AMOUNT, null=True, blank=True)
     budget_quantity = models.PositiveIntegerField(null=True, blank=True)
+    # The caps' counters, kept for capped promotions only: an uncapped promotion's use is summed
+    # from the orders, so orders sharing it never queue on this row.
     used_amount = models.DecimalField(**AMOUNT, default=0)
     used_quantity = models.PositiveIntegerField(default=0)
 
@@ -250,6 +252,10 @@ class Promotion(BrandOwnedModel, TimeStampedModel):
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="promotion_window"),
         ]
         indexes = [models.Index(fields=["brand", "status", "ends_at"], name="promotion_brand_status_end")]
+
+    @property
+    def is_capped(self) -> bool:
+        return self.budget_amount is not None or self.budget_quantity is not None
 
     def __str__(self) -> str:
         return self.name

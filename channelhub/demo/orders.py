@@ -7,7 +7,8 @@ the services' invariants, which the demo tests check:
 - every line is priced by the price engine as of the day the order was placed, so amounts and
   promotions are real; promotions began a week ago, so only the last week's orders carry them;
 - ``StockLevel.reserved`` = units allocated to open orders and not yet shipped;
-- ``Promotion.used_amount`` / ``used_quantity`` = the sums of the orders' unreleased promotion uses;
+- ``Promotion.used_amount`` / ``used_quantity`` = the sums of the orders' unreleased promotion uses
+  (capped promotions; uncapped ones keep no counter);
 - ``CreditAccount.committed`` = open approved and allocated orders; ``receivable`` = the sum of the
   account's entries (shipments billed less payments received).
 
@@ -111,6 +112,7 @@ class _Brand:
         self.main = list(products[: len(plan.items)])
         self.by_sku = {p.sku: p for p in self.main}
         self.promotions = dict(Promotion.objects.filter(brand=brand).values_list("code", "id"))
+        self.capped = {p.id for p in Promotion.objects.filter(brand=brand) if p.is_capped}
 
     def build(self, count: int, home_account: DistributorAccount, home_user: User) -> None:
         self.warehouses = self._warehouses()
@@ -303,6 +305,8 @@ class _Brand:
         ]
         if not released:
             for use in promotion_uses:  # live, as an order would: the next quote sees what is left
+                if use.promotion_id not in self.capped:
+                    continue
                 Promotion.objects.filter(pk=use.promotion_id).update(
                     used_amount=F("used_amount") + use.money_used, used_quantity=F("used_quantity") + use.units_used
                 )

@@ -180,8 +180,11 @@ def promotion_execution(actor: Actor, promotion_id: int, *, now: datetime | None
         starts_at=promotion.starts_at,
         until=until,
         baseline_from=baseline_from,
-        money=Budget(promotion.budget_amount, promotion.used_amount),
-        quantity=Budget(promotion.budget_quantity, promotion.used_quantity),
+        # an uncapped promotion keeps no counter: what it gave is what the orders took
+        money=Budget(promotion.budget_amount, promotion.used_amount if promotion.is_capped else total.discount),
+        quantity=Budget(
+            promotion.budget_quantity, promotion.used_quantity if promotion.is_capped else total.gift_units
+        ),
         total=total,
         provinces=ranked,
     )

@@ -411,9 +411,11 @@ def _save_lines(order: Order, rows: list[OrderLine], plan: dict[int, list[tuple[
 
 
 def _take_budgets(order: Order, book: pricing.PriceBook, quote: pricing.Quote) -> None:
-    """Take what the promotions gave from their budgets, in id order; a budget a concurrent order
-    emptied since the quote sends the whole order back to be priced again."""
+    """Record what each promotion gave and take it from the capped ones' budgets, in id order; a
+    budget a concurrent order emptied since the quote sends the whole order back to be priced
+    again. Uncapped promotions' rows are left alone, so the orders sharing one never queue."""
     by_code = {p.code: p for p in book.promotions}
+    capped = {p.id for p in book.promotions if p.is_capped}
     money: dict[int, Decimal] = defaultdict(Decimal)
     units: dict[int, int] = defaultdict(int)
     for line in quote.lines:
@@ -423,7 +425,10 @@ def _take_budgets(order: Order, book: pricing.PriceBook, quote: pricing.Quote) -
             units[by_code[gift["promotion"]].id] += gift["qty"]
     uses = []
     for promotion_id in sorted(set(money) | set(units)):
-        if not use_budget(promotion_id=promotion_id, money_used=money[promotion_id], units=units[promotion_id]):
+        taken = promotion_id not in capped or use_budget(
+            promotion_id=promotion_id, money_used=money[promotion_id], units=units[promotion_id]
+        )
+        if not taken:
             raise _BudgetRace()
         uses.append(
             OrderPromotion(
@@ -696,7 +701,10 @@ def _cancel(actor: Actor, order: Order, reason: str) -> Order:
     )
     stock.unreserve(order.brand_id, [(w, p, qty - shipped) for w, p, qty, shipped in allocations])
     OrderLine.objects.filter(order=order).update(reserved_qty=0)
-    for use in OrderPromotion.objects.filter(order=order, released=False).order_by("promotion_id"):
+    uses = OrderPromotion.objects.filter(order=order, released=False).select_related("promotion")
+    for use in sorted(uses, key=lambda u: u.promotion_id):
+        if not use.promotion.is_capped:
+            continue
         Promotion.objects.filter(pk=use.promotion_id).update(
             used_amount=F("used_amount") - use.money_used, used_quantity=F("used_quantity") - use.units_used
         )

@@ -216,3 +216,16 @@ def test_orders_at_a_glance_counts_what_waits_and_today(desk):
 
     assert glance.waiting == {S.ALLOCATED: 2, S.CREDIT_HOLD: 1}
     assert (glance.today_count, glance.today_total) == (3, Decimal("12050.00"))
+
+
+def test_an_uncapped_promotion_keeps_no_counter_so_orders_never_queue_on_it(desk):
+    promotion = desk.promotion("p5", "percent_off", {"percent": "5"})
+
+    order = submit(desk, ("W-STILL", 120)).order  # 300.00 list, 15.00 off
+
+    promotion.refresh_from_db()
+    assert (promotion.used_amount, promotion.used_quantity) == (0, 0)
+    assert OrderPromotion.objects.get(order=order).money_used == Decimal("15.00")
+    services.cancel_order(actor=desk.distributor, order=order, reason="重复")
+    promotion.refresh_from_db()
+    assert promotion.used_amount == 0
