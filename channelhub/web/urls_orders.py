@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("orders/new/quote/", orders.order_quote, name="order_quote"),
     path("orders/<int:pk>/", orders_desk.order_detail, name="order_detail"),
     path("orders/<int:pk>/cancel/", orders_desk.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/discard/", orders_desk.order_discard, name="order_discard"),
     path("orders/<int:pk>/credit/", orders_desk.order_credit_decision, name="order_credit_decision"),
     path("orders/<int:pk>/allocate/", orders_desk.order_allocate, name="order_allocate"),
     path("orders/<int:pk>/ship/", orders_desk.order_ship, name="order_ship"),

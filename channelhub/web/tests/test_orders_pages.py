@@ -200,6 +200,40 @@ class TestOrderForm:
         assert order_count() == 0
         assert desk.level(desk.east, desk.tea) == (100, 0)
 
+    def test_a_cart_saved_as_a_draft_is_continued_and_placed_as_the_same_order(self, browser_of, desk):
+        # given a cart saved as a draft: nothing reserved
+        client = browser_of(desk.buyer_user)
+        key = form_key(client.get("/orders/new/"))
+        saved = client.post("/orders/new/", order_post(key, ("W-STILL", 24), action="draft", note="月底到货"))
+        see_all_brands()
+        draft = Order.objects.get()
+        assert saved.status_code == 302 and saved["Location"] == f"/orders/{draft.pk}/"
+        assert (reloaded(draft).status, reloaded(draft).total) == (S.DRAFT, Decimal("60.00"))
+        assert desk.level(desk.east, desk.still) == (1200, 0)
+        assert f"/orders/new/?draft={draft.pk}" in client.get(f"/orders/{draft.pk}/").content.decode()
+        # when it is opened again and placed
+        page = client.get(f"/orders/new/?draft={draft.pk}")
+        assert [line.sku for line in page.context["cart"].lines] == ["W-STILL"]
+        assert f'name="draft" value="{draft.pk}"' in page.content.decode()
+        placed = client.post("/orders/new/", order_post(form_key(page), ("W-STILL", 36), draft=str(draft.pk)))
+        # then the draft became the order, priced and reserved now
+        assert placed.status_code == 302
+        order = reloaded(draft)
+        assert (order.status, order.total, order.number) == (S.ALLOCATED, Decimal("90.00"), draft.number)
+        assert order_count() == 1
+        assert desk.level(desk.east, desk.still) == (1200, 36)
+
+    def test_a_draft_is_deleted(self, browser_of, desk):
+        client = browser_of(desk.buyer_user)
+        client.post("/orders/new/", order_post(form_key(client.get("/orders/new/")), ("W-STILL", 12), action="draft"))
+        see_all_brands()
+        draft = Order.objects.get()
+
+        response = client.post(f"/orders/{draft.pk}/discard/")
+
+        assert response.status_code == 302 and response["Location"] == "/orders/"
+        assert order_count() == 0
+
     def test_a_line_without_a_quantity_is_refused(self, browser_of, desk):
         client = browser_of(desk.buyer_user)
         key = form_key(client.get("/orders/new/"))

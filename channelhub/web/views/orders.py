@@ -14,7 +14,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -251,7 +251,14 @@ def _search(account: DistributorAccount, query: str) -> tuple[list[dict], int]:
 
 
 def _form_page(
-    request: HttpRequest, account: DistributorAccount, form: CartForm, cart: Cart, *, key: str, status: int = 200
+    request: HttpRequest,
+    account: DistributorAccount,
+    form: CartForm,
+    cart: Cart,
+    *,
+    key: str,
+    status: int = 200,
+    draft: Order | None = None,
 ) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     found, total = _search(account, query)
@@ -266,6 +273,7 @@ def _form_page(
         "is_own": "distributor" not in request.GET,
         "form_url": _order_url(account, request),
         "quote_url": _order_url(account, request, "web:order_quote"),
+        "draft": draft,
     }
     response = render(request, "web/orders/new.html", context, status=status)
     patch_vary_headers(response, ("HX-Request",))
@@ -289,10 +297,47 @@ def order_new(request: HttpRequest) -> HttpResponse:
             "quote_url": _order_url(account, request, "web:order_quote"),
         }
         return htmx_render(request, "web/orders/new.html", "web/orders/_search_results.html", context)
+    draft = _draft(request, account, request.GET.get("draft"))
     form = CartForm(request.GET)
     form.is_valid()
-    cart = build_cart(request.actor, account, form.lines)
-    return _form_page(request, account, CartForm(None), cart, key=uuid.uuid4().hex)
+    lines = form.lines
+    if draft is not None and not lines:  # 继续编辑 a saved draft
+        lines = [(line.sku, line.qty) for line in services.draft_lines(draft)]
+        saved = QueryDict(mutable=True)
+        saved.update({"note": draft.note, "ship_to": draft.ship_to})
+        form = CartForm(saved)
+        form.is_valid()
+    cart = build_cart(request.actor, account, lines)
+    blank = form if draft is not None else CartForm(None)
+    return _form_page(request, account, blank, cart, key=uuid.uuid4().hex, draft=draft)
+
+
+def _draft(request: HttpRequest, account: DistributorAccount, value: str | None) -> Order | None:
+    """The saved draft (草稿) the form continues, if it names one of this account's."""
+    if not value or not value.isdigit():
+        return None
+    order = selectors.get_order(request.actor, int(value))
+    if order.account_id != account.id or order.status != Order.Status.DRAFT:
+        return None
+    return order
+
+
+def _save_draft(
+    request: HttpRequest, account: DistributorAccount, form: CartForm, lines: list, draft: Order | None
+) -> HttpResponse:
+    """保存草稿: keep the cart to finish later; nothing is reserved."""
+    data = form.cleaned_data
+    try:
+        order = services.save_draft(
+            actor=request.actor, account_id=account.id, lines=lines, note=data["note"], ship_to=data["ship_to"],
+            draft=draft,
+        )  # fmt: skip
+    except ServiceError as exc:
+        form.add_error(None, order_error(exc))
+        cart = build_cart(request.actor, account, form.lines)
+        return _form_page(request, account, form, cart, key=uuid.uuid4().hex, status=exc.status, draft=draft)
+    messages.success(request, _("Draft %(number)s is saved.") % {"number": order.number})
+    return redirect("web:order_detail", pk=order.pk)
 
 
 def _place(request: HttpRequest, account: DistributorAccount) -> HttpResponse:
@@ -301,6 +346,7 @@ def _place(request: HttpRequest, account: DistributorAccount) -> HttpResponse:
     actor = request.actor
     form = CartForm(request.POST)
     key = request.POST.get("key", "")
+    draft = _draft(request, account, request.POST.get("draft"))
     if not form.is_valid():
         return _form_page(request, account, form, Cart([], None, None), key=key or uuid.uuid4().hex, status=422)
     if not KEY.match(key):
@@ -312,6 +358,8 @@ def _place(request: HttpRequest, account: DistributorAccount) -> HttpResponse:
         return _form_page(request, account, form, build_cart(actor, account, form.lines), key=key, status=422)
     lines = [services.OrderLineIn(sku, qty) for sku, qty in form.lines]
     data = form.cleaned_data
+    if request.POST.get("action") == "draft":
+        return _save_draft(request, account, form, lines, draft)
     body = {"distributor_id": account.id, "lines": [[line.sku, line.qty] for line in lines],
             "note": data["note"], "ship_to": data["ship_to"]}  # fmt: skip
     try:
@@ -324,6 +372,7 @@ def _place(request: HttpRequest, account: DistributorAccount) -> HttpResponse:
             source=data["source"] or Order.Source.WEB,
             idempotency_key=key,
             body_hash=services.request_hash(body),
+            draft=draft,
         )
     except NotFound:
         raise

@@ -176,6 +176,7 @@ def _detail(request: HttpRequest, pk: int, *, status: int = 200, failed: dict | 
         "own": own,
         "warehouses": [w for w in warehouses.values() if w.is_active],
         "may_cancel": "cancel" in actions,
+        "may_edit_draft": actor.has_role(brand_id, *services.BUYERS),
         "may_decide_credit": "decide_credit" in actions,
         "may_allocate": "allocate" in actions,
         "ship_from": ship_from,
@@ -228,6 +229,20 @@ def _run(
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The order: header, lines, shipments, returns, timeline and the actions open to the actor."""
     return _detail(request, pk)
+
+
+@actor_required
+@require_POST
+def order_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """删除草稿: a draft was never placed, so it simply goes."""
+    order = selectors.get_order(request.actor, pk)
+    try:
+        services.discard_draft(actor=request.actor, order=order)
+    except ServiceError as exc:
+        messages.error(request, order_error(exc))
+        return redirect("web:order_detail", pk=pk)
+    messages.success(request, _("Draft %(number)s is deleted.") % {"number": order.number})
+    return redirect("web:order_list")
 
 
 @actor_required
