@@ -213,16 +213,11 @@ def _submit(
     approved, position = credit.reserve(
         brand_id=brand_id, account_id=account.id, amount=total, default_limit=account.credit_limit
     )
-    plan: dict[int, list[tuple[int, int]]] = {}
-    if approved:
-        plan, shortages = stock.reserve(brand_id, dict(needs), province=account.registered_division_id)
-    else:
+    if not approved:  # a held order reserves nothing yet, but must not ask for what is not there
         free = stock.available(brand_id, list(needs))
-        shortages = [stock.Shortage(p, n, free.get(p, 0)) for p, n in sorted(needs.items()) if n > free.get(p, 0)]
-    if shortages:
-        skus = {row.product_id: row.sku for row in rows}
-        words = [f"{skus[s.product_id]}: {s.available} available, {s.needed} ordered" for s in shortages]
-        raise Conflict("not enough stock: " + "; ".join(words), code="insufficient_stock", field="lines")
+        _refuse_shortages(
+            rows, [stock.Shortage(p, n, free.get(p, 0)) for p, n in sorted(needs.items()) if n > free.get(p, 0)]
+        )
 
     now = timezone.now()
     if draft is not None:
@@ -258,8 +253,7 @@ def _submit(
         order.save(force_update=True)
     else:
         order.save(force_insert=True)
-    _save_lines(order, rows, plan)
-    _take_budgets(order, book, quote)
+    _save_lines(order, rows, reserved=approved)
     if idempotency_key and not _claim(brand_id, client, idempotency_key, body_hash, order):
         raise _SameKeyMeanwhile()
 
@@ -275,7 +269,21 @@ def _submit(
     else:
         _changed(actor, order, S.SUBMITTED, note=order.hold_reason, also=[created])
         _start_credit_override(actor, order, position)
+    # Last, the rows other orders wait for (a SKU's stock, a capped promotion), held only until the
+    # commit that follows: the order is written and audited before they are locked.
+    if approved:
+        plan, shortages = stock.reserve(brand_id, dict(needs), province=account.registered_division_id)
+        _refuse_shortages(rows, shortages)
+        _save_allocations(order, rows, plan)
+    _take_budgets(order, book, quote)
     return Submitted(order, replayed=False, lines=rows)
+
+
+def _refuse_shortages(rows: list[OrderLine], shortages: list[stock.Shortage]) -> None:
+    if shortages:
+        skus = {row.product_id: row.sku for row in rows}
+        words = [f"{skus[s.product_id]}: {s.available} available, {s.needed} ordered" for s in shortages]
+        raise Conflict("not enough stock: " + "; ".join(words), code="insufficient_stock", field="lines")
 
 
 def _account(actor: Actor, account_id: int) -> DistributorAccount:
@@ -378,36 +386,18 @@ def _order_lines(book: pricing.PriceBook, quote: pricing.Quote) -> list[OrderLin
     return rows
 
 
-def _save_lines(order: Order, rows: list[OrderLine], plan: dict[int, list[tuple[int, int]]]) -> None:
-    """Insert the lines (gifts after their line) and spread the stock plan over them."""
-    left = {product_id: list(taken) for product_id, taken in plan.items()}
-    per_line: list[list[tuple[int, int]]] = []
+def _save_lines(order: Order, rows: list[OrderLine], *, reserved: bool) -> None:
+    """Insert the lines (gifts after their line); ``reserved``: all their units are about to be
+    reserved (an approved order reserves all or is refused)."""
     for number, row in enumerate(rows, start=1):
         row.brand_id, row.order, row.line_no = order.brand_id, order, number
-        need, mine = row.qty, []
-        while need and left.get(row.product_id):
-            warehouse_id, units = left[row.product_id][0]
-            take = min(need, units)
-            mine.append((warehouse_id, take))
-            need -= take
-            if take == units:
-                left[row.product_id].pop(0)
-            else:
-                left[row.product_id][0] = (warehouse_id, units - take)
-        row.reserved_qty = row.qty - need if plan else 0
-        per_line.append(mine)
+        row.reserved_qty = row.qty if reserved else 0
     parents = [row for row in rows if not getattr(row, "gift_parent", None)]
     OrderLine.objects.bulk_create(parents)
     gifts = [row for row in rows if getattr(row, "gift_parent", None)]
     for gift in gifts:
         gift.gift_of = gift.gift_parent
     OrderLine.objects.bulk_create(gifts)
-    allocations = [
-        Allocation(brand_id=order.brand_id, line=row, warehouse_id=warehouse_id, qty=units)
-        for row, mine in zip(rows, per_line, strict=True)
-        for warehouse_id, units in mine
-    ]
-    Allocation.objects.bulk_create(allocations)
 
 
 def _take_budgets(order: Order, book: pricing.PriceBook, quote: pricing.Quote) -> None:
@@ -504,7 +494,7 @@ def save_draft(
     order.catalog_version, order.priced_at = quote.version, quote.at
     order.list_total, order.total = quote.list_total, quote.total
     order.save()
-    _save_lines(order, _order_lines(quote.book, quote), {})
+    _save_lines(order, _order_lines(quote.book, quote), reserved=False)
     audit.record(
         actor=actor,
         action=AuditEntry.Action.CREATE if draft is None else AuditEntry.Action.UPDATE,
@@ -610,6 +600,7 @@ def _allocate(actor: Actor, order: Order) -> bool:
         Order.objects.filter(pk=order.pk).update(hold_reason=order.hold_reason)
         return False
     _save_allocations(order, lines, plan)
+    OrderLine.objects.filter(order=order).update(reserved_qty=F("qty"))
     order.status, order.hold_reason = S.ALLOCATED, ""
     order.save(update_fields=["status", "hold_reason"])
     _changed(actor, order, S.APPROVED, note="库存已锁定")
@@ -617,6 +608,7 @@ def _allocate(actor: Actor, order: Order) -> bool:
 
 
 def _save_allocations(order: Order, lines: list[OrderLine], plan: dict[int, list[tuple[int, int]]]) -> None:
+    """Spread the stock plan (product -> [(warehouse, units)]) over the lines as allocations."""
     left = {product_id: list(taken) for product_id, taken in plan.items()}
     allocations = []
     for line in lines:
@@ -630,9 +622,7 @@ def _save_allocations(order: Order, lines: list[OrderLine], plan: dict[int, list
                 left[line.product_id].pop(0)
             else:
                 left[line.product_id][0] = (warehouse_id, units - take)
-        line.reserved_qty = line.qty
     Allocation.objects.bulk_create(allocations)
-    OrderLine.objects.bulk_update(lines, ["reserved_qty"])
 
 
 def may_cancel(actor: Actor, order: Order) -> bool:
