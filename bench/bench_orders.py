@@ -48,6 +48,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench.bench_pricing import remove_layer
 from bench.common import actor, first_brand_id, percentile
 from bench.database import log
 from channelhub.catalog import pricing
@@ -91,6 +92,7 @@ def run():
     with transaction.atomic():
         set_brand_scope([brand_id])
         undo_previous_run(brand_id)
+        remove_layer(brand_id)  # the pricing benchmark's 200 promotions are not the demo's
         race_product = race_sku(admin, brand_id)
         data = choose(brand_id, race_product)
         token = integration_key(admin, brand_id)

@@ -51,7 +51,7 @@ def run():
     with transaction.atomic():
         set_brand_scope([brand_id])
         account = DistributorUser.objects.select_related("account").get(user__username="distributor_a1").account
-        buyer = buyer_of(account)
+        buyer = pricing.Buyer.of_account(account)
         data = build_layer(brand_id, account)
     _analyze()
     extra = {"distributor": account.code, **data}
@@ -63,28 +63,21 @@ def run():
     yield api_quote(buyer, account, extra)
 
 
-def buyer_of(account: DistributorAccount) -> pricing.Buyer:
-    """The buyer as ``catalog.api`` composes it from the account and its territory."""
-    territory = list(account.territory.all())
-    return pricing.Buyer(
-        brand_id=account.brand_id,
-        distributor_id=account.id,
-        grade=account.grade,
-        home_division=account.registered_division_id,
-        territory_divisions=tuple(t.division_id for t in territory if t.division_id),
-        territory_sales_regions=tuple(t.sales_region_id for t in territory if t.sales_region_id),
-    )
-
-
 # --- the data ---------------------------------------------------------------------------------
+
+
+def remove_layer(brand_id: int) -> None:
+    """Take the bench layer out of the brand's catalogue (other benchmarks measure the demo's)."""
+    PriceList.objects.filter(brand_id=brand_id, code__startswith="bench-").delete()
+    Promotion.objects.filter(brand_id=brand_id, code__startswith="bench-").delete()
+    Authorization.objects.filter(brand_id=brand_id, note="bench").delete()
+    bump_version(brand_id)
 
 
 def build_layer(brand_id: int, account: DistributorAccount) -> dict:
     """Replace the bench layer of the brand's catalogue; returns the catalogue's sizes."""
     rng = random.Random(20_000)
-    PriceList.objects.filter(brand_id=brand_id, code__startswith="bench-").delete()
-    Promotion.objects.filter(brand_id=brand_id, code__startswith="bench-").delete()
-    Authorization.objects.filter(brand_id=brand_id, note="bench").delete()
+    remove_layer(brand_id)
     products = list(Product.objects.filter(brand_id=brand_id).order_by("id").values_list("id", flat=True))
     categories = list(Category.objects.filter(brand_id=brand_id).values_list("id", "parent_id"))
     leaves = [c for c, parent in categories if parent is not None]
