@@ -30,6 +30,7 @@ from channelhub.catalog import pricing
 from channelhub.catalog.models import Product, Promotion
 from channelhub.demo.catalog_plans import PLANS
 from channelhub.finance.models import CreditAccount, CreditEntry, TemporaryCredit
+from channelhub.orders import services
 from channelhub.orders.models import (
     Allocation,
     CrossTerritoryAlert,
@@ -265,32 +266,12 @@ class _Brand:
             created_at=at,
             submitted_at=at,
         )
-        lines, gifts, uses = [], [], {}
-        for number, quoted in enumerate(quote.lines, start=1):
-            product = self.by_sku[quoted.sku]
-            line = OrderLine(
-                brand=self.brand,
-                order=order,
-                line_no=number,
-                product=product,
-                sku=quoted.sku,
-                name=quoted.name,
-                unit=quoted.unit,
-                tax_category=quoted.tax_category,
-                qty=quoted.qty,
-                list_price=quoted.list_price,
-                unit_price=quoted.unit_price,
-                list_amount=quoted.list_amount,
-                amount=quoted.amount,
-                price_rule=quoted.price_rule,
-                promotions=quoted.promotions,
-            )
-            lines.append(line)
-            for applied in quoted.promotions:
-                uses.setdefault(applied["code"], [ZERO, 0])[0] += Decimal(applied["off"])
-            for gift in quoted.gifts:  # units taken from a budget are the gifts, as orders.services counts
-                uses.setdefault(gift["promotion"], [ZERO, 0])[1] += gift["qty"]
-                gifts.append((self._gift_line(order, gift, len(quote.lines) + len(gifts) + 1), line))
+        rows = services.lines_of(quote)  # as an order placed through the service would hold them
+        for number, row in enumerate(rows, start=1):
+            row.brand, row.order, row.line_no = self.brand, order, number
+        lines = [row for row in rows if not getattr(row, "gift_parent", None)]
+        gifts = [(row, row.gift_parent) for row in rows if getattr(row, "gift_parent", None)]
+        uses = services.promotion_uses(quote)
         released = status == Order.Status.CANCELLED
         promotion_uses = [
             OrderPromotion(
@@ -313,26 +294,6 @@ class _Brand:
         placed = _Placed(order, lines, gifts, promotion_uses)
         self._progress(placed, at)
         return placed
-
-    def _gift_line(self, order: Order, gift: dict, line_no: int) -> OrderLine:
-        product = self.by_sku[gift["sku"]]
-        return OrderLine(
-            brand=self.brand,
-            order=order,
-            line_no=line_no,
-            product=product,
-            sku=product.sku,
-            name=product.name,
-            unit=product.unit,
-            tax_category=product.tax_category,
-            qty=gift["qty"],
-            list_price=ZERO,
-            unit_price=ZERO,
-            list_amount=ZERO,
-            amount=ZERO,
-            price_rule="gift",
-            promotion_code=gift["promotion"],
-        )
 
     def _progress(self, placed: _Placed, at: datetime) -> None:
         """Take the order as far as its status says: approval, allocation, shipping, receipt, close."""

@@ -197,7 +197,7 @@ def _submit(
         reasons = [f"line {n} ({q.sku}): {q.reason}" for n, q in enumerate(quote.lines, start=1) if not q.ok]
         raise ValidationFailed("; ".join(reasons), code="lines_invalid", field="lines")
     book = quote.book
-    rows = _order_lines(book, quote)
+    rows = lines_of(quote)
     needs: dict[int, int] = defaultdict(int)
     for row in rows:
         needs[row.product_id] += row.qty
@@ -344,8 +344,10 @@ def _claim(brand_id: int, client: str, key: str, body_hash: str, order: Order) -
         return cursor.fetchone() is not None
 
 
-def _order_lines(book: pricing.PriceBook, quote: pricing.Quote) -> list[OrderLine]:
-    """The priced lines, each followed by the gifts its promotions give (at zero)."""
+def lines_of(quote: pricing.Quote) -> list[OrderLine]:
+    """A quote as unsaved order lines: each priced line followed by the gifts its promotions give
+    (at zero, with ``gift_parent`` naming the line that earned them)."""
+    book = quote.book
     rows: list[OrderLine] = []
     for quoted in quote.lines:
         line = OrderLine(
@@ -400,36 +402,35 @@ def _save_lines(order: Order, rows: list[OrderLine], *, reserved: bool) -> None:
     OrderLine.objects.bulk_create(gifts)
 
 
+def promotion_uses(quote: pricing.Quote) -> dict[str, tuple[Decimal, int]]:
+    """What each promotion gave in a quote, by code: the money off and the gift units (what its
+    budget counts)."""
+    money: dict[str, Decimal] = defaultdict(Decimal)
+    units: dict[str, int] = defaultdict(int)
+    for line in quote.lines:
+        for applied in line.promotions:
+            money[applied["code"]] += Decimal(applied["off"])
+        for gift in line.gifts:
+            units[gift["promotion"]] += gift["qty"]
+    return {code: (money[code], units[code]) for code in sorted(set(money) | set(units))}
+
+
 def _take_budgets(order: Order, book: pricing.PriceBook, quote: pricing.Quote) -> None:
     """Record what each promotion gave and take it from the capped ones' budgets, in id order; a
     budget a concurrent order emptied since the quote sends the whole order back to be priced
     again. Uncapped promotions' rows are left alone, so the orders sharing one never queue."""
     by_code = {p.code: p for p in book.promotions}
-    capped = {p.id for p in book.promotions if p.is_capped}
-    money: dict[int, Decimal] = defaultdict(Decimal)
-    units: dict[int, int] = defaultdict(int)
-    for line in quote.lines:
-        for applied in line.promotions:
-            money[by_code[applied["code"]].id] += Decimal(applied["off"])
-        for gift in line.gifts:
-            units[by_code[gift["promotion"]].id] += gift["qty"]
-    uses = []
-    for promotion_id in sorted(set(money) | set(units)):
-        taken = promotion_id not in capped or use_budget(
-            promotion_id=promotion_id, money_used=money[promotion_id], units=units[promotion_id]
-        )
-        if not taken:
+    uses = [(by_code[code], money, units) for code, (money, units) in promotion_uses(quote).items()]
+    rows = []
+    for promotion, money, units in sorted(uses, key=lambda use: use[0].id):
+        if promotion.is_capped and not use_budget(promotion_id=promotion.id, money_used=money, units=units):
             raise _BudgetRace()
-        uses.append(
+        rows.append(
             OrderPromotion(
-                brand_id=order.brand_id,
-                order=order,
-                promotion_id=promotion_id,
-                money_used=money[promotion_id],
-                units_used=units[promotion_id],
+                brand_id=order.brand_id, order=order, promotion=promotion, money_used=money, units_used=units
             )
         )
-    OrderPromotion.objects.bulk_create(uses)
+    OrderPromotion.objects.bulk_create(rows)
 
 
 def _start_credit_override(actor: Actor, order: Order, position: credit.CreditPosition) -> None:
@@ -494,7 +495,7 @@ def save_draft(
     order.catalog_version, order.priced_at = quote.version, quote.at
     order.list_total, order.total = quote.list_total, quote.total
     order.save()
-    _save_lines(order, _order_lines(quote.book, quote), reserved=False)
+    _save_lines(order, lines_of(quote), reserved=False)
     audit.record(
         actor=actor,
         action=AuditEntry.Action.CREATE if draft is None else AuditEntry.Action.UPDATE,
