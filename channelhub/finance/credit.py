@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from channelhub.core.errors import ValidationFailed
@@ -165,11 +165,6 @@ def credit_back(
         note=note,
         created_by=user,
     )
-
-
-def over_limit_q() -> Q:
-    """Accounts whose use exceeds their standing limit (temporary credit not counted)."""
-    return Q(limit__lt=F("receivable") + F("committed"))
 
 
 def adjust(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from channelhub.core.errors import NotFound
 from channelhub.core.models import AuditEntry
 from channelhub.orders.models import Order, OrderLine, ReturnRequest, Shipment, StockLevel, Warehouse
-from channelhub.partners.models import DistributorAccount, DistributorUser
+from channelhub.partners.models import DistributorAccount
 from channelhub.tenancy.actor import Actor
 
 
@@ -94,12 +94,6 @@ def order_timeline(order: Order) -> list[AuditEntry]:
         .select_related("actor")
         .order_by("created_at", "id")
     )
-
-
-def own_account_ids(actor: Actor, brand_id: int) -> list[int]:
-    if actor.user is None:
-        return []
-    return list(DistributorUser.objects.filter(brand_id=brand_id, user=actor.user).values_list("account_id", flat=True))
 
 
 def _staff_brands(actor: Actor) -> list[int]:
