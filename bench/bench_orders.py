@@ -1,7 +1,7 @@
 """Orders submitted over HTTP by concurrent clients, and the races that must never oversell.
 
-A real server runs the application as production does: ``uvicorn channelhub.asgi:application``
-(the Procfile's command) with ``WORKERS`` worker processes, against the benchmark database, the
+A real server runs the application as production does: the Procfile's gunicorn
+(``gunicorn.conf.py``, gthread) with ``WORKERS`` processes of ``THREADS`` threads, against the benchmark database, the
 app role under row-level security on PostgreSQL. ``CLIENTS`` client threads post orders to
 ``POST /api/v1/orders`` over keep-alive connections (``http.client``), each order with its own
 ``Idempotency-Key``, as the brand's ERP integration would (an integration API key with the write
@@ -20,6 +20,9 @@ scope, which may order for any distributor of the brand).
   available (must be 0).
 - ``orders.submit.queries``: SQL statements of one 5-line submit through the API, in-process.
 
+The throughput figures also say where the machine's cores went: CPU milliseconds per order of the
+server's processes, PostgreSQL's, the client threads' and the whole machine's (from /proc).
+
 Every run starts (and ends) by undoing the previous run: the orders it placed (their note is
 ``NOTE``) are deleted after their stock reservations, credit and promotion budgets are given
 back, so the demo's balances are as the demo left them. The race SKU (``RACE_SKU``, authorized
@@ -28,7 +31,6 @@ each run.
 """
 
 import http.client
-import importlib.util
 import json
 import os
 import random
@@ -49,7 +51,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bench.bench_pricing import remove_layer
-from bench.common import actor, first_brand_id, percentile
+from bench.common import actor, cpu_ms_per, cpu_seconds, first_brand_id, percentile
 from bench.database import log
 from channelhub.catalog import pricing
 from channelhub.catalog import services as catalog
@@ -69,12 +71,10 @@ from channelhub.workflow.models import ProcessInstance
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 8
-# The Procfile's server is ASGI. BENCH_ORDERS_INTERFACE=wsgi serves channelhub.wsgi instead, in
-# uvicorn's fixed thread pool, where persistent database connections are reused (see README).
-INTERFACE = os.environ.get("BENCH_ORDERS_INTERFACE", "asgi")
 # Each worker process runs Python on one core at a time; two per core keep both cores busy while
-# requests wait on the database, which shares the machine.
+# requests wait on the database, which shares the machine. Threads per worker as gunicorn.conf.py.
 WORKERS = int(os.environ.get("BENCH_ORDERS_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_ORDERS_THREADS", "2"))
 BUYERS = 1000
 POOL = 60  # SKUs the throughput orders draw their lines from
 LINES = 5
@@ -312,23 +312,21 @@ def integration_key(admin, brand_id: int) -> str:
 
 
 class Server:
-    """The Procfile's uvicorn with ``workers`` processes on a free port, against this database."""
+    """The Procfile's gunicorn with ``workers`` processes of ``THREADS`` threads on a free port,
+    against this database."""
 
-    def __init__(self, workers: int, interface: str = INTERFACE):
+    def __init__(self, workers: int):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        app = "channelhub.wsgi:application" if interface == "wsgi" else "channelhub.asgi:application"
-        self.command = [sys.executable, "-m", "uvicorn", app, "--interface", "wsgi" if interface == "wsgi" else "asgi3",
-                        "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--lifespan", "off",
-                        "--workers", str(workers)]  # fmt: skip
-        http = "httptools" if importlib.util.find_spec("httptools") else "h11"  # uvicorn takes the faster one
-        self.description = f"uvicorn {app} --workers {workers} ({http}, {interface})"
+        self.command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "channelhub.wsgi:application"]
+        self.env = os.environ | {"DEBUG": "0", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers),
+                                 "WEB_THREADS": str(THREADS)}  # fmt: skip
+        self.description = f"gunicorn channelhub.wsgi:application, {workers} workers x {THREADS} threads (gthread)"
 
     def __enter__(self) -> "Server":
-        env = os.environ | {"DEBUG": "0"}
         # our own interpreter and the Procfile's command; the output goes to the bench's stderr
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, start_new_session=True)  # noqa: S603
         if wait_until_serving(self.port, self.process, seconds=90):
             return self
         self.__exit__()
@@ -411,7 +409,9 @@ def throughput(server: Server, token: str, data: Data, extra: dict):
         ]
 
     fire(server, token, orders(WARMUP_ORDERS))  # every worker loads the catalogue snapshot
+    cpu_before = cpu_seconds(server.process.pid)
     answers, seconds = fire(server, token, orders(ORDERS))
+    cpu = cpu_ms_per(cpu_before, cpu_seconds(server.process.pid), ORDERS) if cpu_before else {}
     ok = [ms for status, _, ms in answers if 200 <= status < 300]
     statuses = Counter(a.get("status") for s, a, _ in answers if 200 <= s < 300)
     figures = {
@@ -423,6 +423,9 @@ def throughput(server: Server, token: str, data: Data, extra: dict):
         "order_statuses": dict(statuses),
         "seconds": round(seconds, 2),
         "load_avg_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews the figures
+        # where the cores went: CPU ms per order of the server, PostgreSQL, the clients, and all
+        "cpu_ms_per_order": cpu,
+        "cores": os.cpu_count(),
     }
     yield {
         "metric": "orders.submit.throughput_per_s",

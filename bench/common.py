@@ -1,7 +1,9 @@
 """Timing and demo helpers shared by the benchmark modules."""
 
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.test import Client
 
@@ -76,3 +78,36 @@ def bearer_headers(client: Client, username: str) -> dict[str, str]:
     if response.status_code != 201:
         raise RuntimeError(f"sign-in as {username} failed: {response.status_code} {response.content[:200]!r}")
     return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
+
+
+def cpu_seconds(server_session: int) -> dict[str, float]:
+    """CPU seconds (user + system) spent so far by the server's processes (session
+    ``server_session``), PostgreSQL's processes on this machine, this benchmark process, and the
+    whole machine, read from /proc (Linux); empty elsewhere."""
+    proc = Path("/proc")
+    if not (proc / "stat").exists():
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"server": 0.0, "postgres": 0.0, "bench_client": 0.0}
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        session, used = int(fields[3]), (int(fields[11]) + int(fields[12])) / tick
+        if session == server_session:
+            totals["server"] += used
+        elif name == "postgres":
+            totals["postgres"] += used
+        elif int(stat.parent.name) == os.getpid():
+            totals["bench_client"] += used
+    cpu = (proc / "stat").read_text().split("\n", 1)[0].split()[1:]
+    totals["machine"] = (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) / tick  # all but idle and iowait
+    return totals
+
+
+def cpu_ms_per(before: dict[str, float], after: dict[str, float], n: int) -> dict[str, float]:
+    """CPU milliseconds per unit of work between two ``cpu_seconds`` readings."""
+    return {name: round((after[name] - before[name]) * 1000 / n, 2) for name in after}

@@ -93,7 +93,6 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "channelhub.urls"
 WSGI_APPLICATION = "channelhub.wsgi.application"
-ASGI_APPLICATION = "channelhub.asgi.application"
 AUTH_USER_MODEL = "tenancy.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -122,9 +121,9 @@ if DATABASE_URL:
     parts = urlsplit(DATABASE_URL)
     app_user = os.environ.get("DATABASE_APP_USER", "channelhub_app")
     app = {**owner, "USER": app_user, "PASSWORD": os.environ.get("DATABASE_APP_PASSWORD", "")}
-    # A connection pool per process (psycopg_pool): under ASGI each request runs in a thread of its
-    # own, so per-thread persistent connections would pile up; pooled ones are handed back at the
-    # end of every request. The brand scope is per transaction, so nothing leaks between users.
+    # A connection pool per process (psycopg_pool), shared by the web server's threads: each
+    # request takes a connection and hands it back at its end, so idle threads hold none. The
+    # brand scope is per transaction, so nothing leaks between users.
     app["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN", 1),

@@ -335,7 +335,7 @@ def test_the_same_idempotency_key_sent_by_sixteen_threads_at_once_makes_one_orde
 
 
 class Server:
-    """``uvicorn channelhub.asgi:application`` as the Procfile runs it, on a free port, against the
+    """The Procfile's gunicorn (one worker process), on a free port, against the
     test database (the app role under row-level security), in its own process group."""
 
     def __init__(self, name: str):
@@ -353,13 +353,14 @@ class Server:
             "DATABASE_APP_PASSWORD": settings.DATABASES["default"]["PASSWORD"] or "",
             "DEBUG": "0",
             "PGAPPNAME": name,  # libpq names the server's sessions, so the test can wait for them to end
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": "1",
         }
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - the server's output, read if it fails to start
         self.process = None
 
     def start(self) -> "Server":
-        command = [sys.executable, "-m", "uvicorn", "channelhub.asgi:application", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--no-access-log", "--lifespan", "off"]  # fmt: skip
+        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "channelhub.wsgi:application"]
         # our own interpreter and the Procfile's command line
         self.process = subprocess.Popen(  # noqa: S603
             command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
