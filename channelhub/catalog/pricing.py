@@ -32,12 +32,11 @@ from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from channelhub.catalog.models import (
     Authorization,
-    CatalogVersion,
     Category,
     PriceItem,
     PriceList,
@@ -328,10 +327,13 @@ _books_lock = threading.Lock()
 
 
 def current_version(brand_id: int) -> tuple[int, str]:
-    """The brand's catalogue version and the stamp that names it (new on every change)."""
-    # One row at most (unique per brand); no .first(): its ORDER BY costs more than the read.
-    rows = CatalogVersion.objects.filter(brand_id=brand_id).values_list("version", "stamp")[:1]
-    row = next(iter(rows), None)
+    """The brand's catalogue version and the stamp that names it (new on every change).
+
+    Every quote asks, so it is one plain statement: the ORM's query building cost more than the
+    read. The stamp is only compared with itself, in whatever form the database gives it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version, stamp FROM catalog_catalogversion WHERE brand_id = %s", [brand_id])
+        row = cursor.fetchone()
     return (row[0], str(row[1])) if row else (0, "")
 
 
@@ -770,18 +772,17 @@ def _budgets_left(promotions: list[Promotion]) -> dict[int, tuple[Decimal | None
     """Money and units each capped promotion may still give (read live: orders use them up)."""
     if not promotions:
         return {}
-    used = (
-        Promotion.objects.filter(id__in=[p.id for p in promotions])
-        .order_by()  # not the model's ordering: nothing to sort
-        .values_list("id", "used_amount", "used_quantity")
-    )
     caps = {p.id: p for p in promotions}
+    used = Promotion.objects.raw(  # every quote with a capped promotion asks: no ORM query building
+        f"SELECT id, used_amount, used_quantity FROM catalog_promotion WHERE id IN ({', '.join(['%s'] * len(caps))})",  # noqa: S608 - placeholders only
+        list(caps),
+    )
     return {
-        pid: (
-            caps[pid].budget_amount - used_amount if caps[pid].budget_amount is not None else None,
-            caps[pid].budget_quantity - used_quantity if caps[pid].budget_quantity is not None else None,
+        row.id: (
+            caps[row.id].budget_amount - row.used_amount if caps[row.id].budget_amount is not None else None,
+            caps[row.id].budget_quantity - row.used_quantity if caps[row.id].budget_quantity is not None else None,
         )
-        for pid, used_amount, used_quantity in used
+        for row in used
     }
 
 

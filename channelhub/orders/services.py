@@ -31,6 +31,7 @@ from channelhub.finance import credit
 from channelhub.orders import stock
 from channelhub.orders.models import Allocation, IdempotencyKey, Order, OrderLine, OrderPromotion
 from channelhub.partners.models import DistributorAccount
+from channelhub.partners.selectors import account_to_order_for
 from channelhub.tenancy.actor import INTEGRATION_ROLE, SYSTEM_ROLE, Actor
 from channelhub.tenancy.models import Role
 from channelhub.tenancy.rls import set_brand_scope
@@ -288,7 +289,7 @@ def _refuse_shortages(rows: list[OrderLine], shortages: list[stock.Shortage]) ->
 
 def _account(actor: Actor, account_id: int) -> DistributorAccount:
     """The ordering account, if the actor may see it (its territory is what the engine needs)."""
-    return DistributorAccount.objects.for_actor(actor).prefetch_related("territory").get_for_actor(actor, id=account_id)
+    return account_to_order_for(actor, account_id)
 
 
 def _check_lines(lines: list[OrderLineIn]) -> None:

@@ -84,6 +84,15 @@ class Actor:
             limits |= grant.division_codes
         return frozenset(limits)
 
+    def sees_whole_brand(self, brand_id: int) -> bool:
+        """True when nothing narrows what the actor sees of a brand's distributors (no region limit,
+        not a distributor's own user)."""
+        return (
+            brand_id in self._brand_ids
+            and not self.is_distributor_only(brand_id)
+            and self.division_limit(brand_id) is None
+        )
+
     def is_distributor_only(self, brand_id: int) -> bool:
         """True when the actor's only role in the brand is a distributor's own user."""
         return self.roles(brand_id) == {Role.DISTRIBUTOR_USER}

@@ -102,6 +102,26 @@ def test_another_distributors_account_is_not_found(desk):
     assert not Order.objects.exists()
 
 
+def test_a_region_manager_orders_only_for_distributors_of_the_region(desk):
+    # given a distributor registered and selling in 浙江, outside the manager's 江苏
+    elsewhere = AccountFactory(brand=desk.brand, territory=["330000"])
+
+    with pytest.raises(NotFound):
+        submit(desk, ("W-STILL", 12), actor=desk.manager, account_id=elsewhere.id)
+    order = submit(desk, ("W-STILL", 12), actor=desk.manager).order
+
+    assert order.account_id == desk.account.id
+    assert order.source == Order.Source.STAFF
+    assert list(Order.objects.values_list("account_id", flat=True)) == [desk.account.id]
+
+
+def test_an_unknown_or_impossible_account_id_is_not_found(desk):
+    for account_id in (10**9, 2**63, 0):
+        with pytest.raises(NotFound):
+            submit(desk, ("W-STILL", 12), actor=desk.actor, account_id=account_id)
+    assert not Order.objects.exists()
+
+
 def test_over_the_credit_limit_the_order_is_held_without_reserving_stock(desk):
     # given an order of 12,000 against a 10,000 limit (no override process in this brand)
     desk.count("east", {"W-STILL": 6000})
