@@ -43,6 +43,7 @@ from channelhub.catalog.models import (
     Product,
     Promotion,
 )
+from channelhub.core.sql import marks
 from channelhub.regions.models import SalesRegionDivision
 
 UNIT = Decimal("0.0001")
@@ -774,7 +775,7 @@ def _budgets_left(promotions: list[Promotion]) -> dict[int, tuple[Decimal | None
         return {}
     caps = {p.id: p for p in promotions}
     used = Promotion.objects.raw(  # every quote with a capped promotion asks: no ORM query building
-        f"SELECT id, used_amount, used_quantity FROM catalog_promotion WHERE id IN ({', '.join(['%s'] * len(caps))})",  # noqa: S608 - placeholders only
+        f"SELECT id, used_amount, used_quantity FROM catalog_promotion WHERE id IN ({marks(caps)})",  # noqa: S608 - placeholders only
         list(caps),
     )
     return {

@@ -10,8 +10,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from channelhub.catalog.models import (
     Authorization,
@@ -585,15 +585,19 @@ def set_promotion_status(*, actor: Actor, promotion: Promotion, status: str) -> 
 
 def use_budget(*, promotion_id: int, money_used: Decimal = Decimal("0"), units: int = 0) -> bool:
     """Take ``money_used`` and ``units`` from a promotion's budget, atomically: one conditional
-    UPDATE, so concurrent orders can never push usage over the cap. False when it would."""
-    fits = Q(budget_amount__isnull=True) | Q(used_amount__lte=F("budget_amount") - money_used)
-    fits &= Q(budget_quantity__isnull=True) | Q(used_quantity__lte=F("budget_quantity") - units)
-    updated = (
-        Promotion.objects.filter(pk=promotion_id)
-        .filter(fits)
-        .update(used_amount=F("used_amount") + money_used, used_quantity=F("used_quantity") + units)
-    )
-    return updated == 1
+    UPDATE, so concurrent orders can never push usage over the cap. False when it would.
+
+    Orders call it for every capped promotion they use: a plain statement, no ORM query building."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_promotion"
+            " SET used_amount = used_amount + CAST(%s AS NUMERIC), used_quantity = used_quantity + %s"
+            " WHERE id = %s"
+            " AND (budget_amount IS NULL OR used_amount + CAST(%s AS NUMERIC) <= budget_amount)"
+            " AND (budget_quantity IS NULL OR used_quantity + %s <= budget_quantity)",
+            [money_used, units, promotion_id, money_used, units],
+        )
+        return cursor.rowcount == 1
 
 
 PROMOTION_SUBJECT = "catalog.promotion"

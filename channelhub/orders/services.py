@@ -23,7 +23,7 @@ from django.utils import timezone
 from channelhub.catalog import pricing
 from channelhub.catalog.models import Promotion
 from channelhub.catalog.services import use_budget
-from channelhub.core import audit
+from channelhub.core import audit, sql
 from channelhub.core.errors import Conflict, Forbidden, ValidationFailed
 from channelhub.core.events import emit
 from channelhub.core.models import AuditEntry
@@ -93,7 +93,7 @@ def _changed(actor: Actor, order: Order, previous: str, *, note: str = "", also:
         before={"status": previous},
         after=after,
     )
-    AuditEntry.objects.bulk_create([e for e in [*(also or []), entry] if e is not None])
+    sql.insert([e for e in [*(also or []), entry] if e is not None])
     emit(
         "orders.order_changed",
         {
@@ -253,7 +253,7 @@ def _submit(
     if draft is not None:
         order.save(force_update=True)
     else:
-        order.save(force_insert=True)
+        sql.insert([order])
     _save_lines(order, rows, reserved=approved)
     if idempotency_key and not _claim(brand_id, client, idempotency_key, body_hash, order):
         raise _SameKeyMeanwhile()
@@ -400,12 +400,11 @@ def _save_lines(order: Order, rows: list[OrderLine], *, reserved: bool) -> None:
     for number, row in enumerate(rows, start=1):
         row.brand_id, row.order, row.line_no = order.brand_id, order, number
         row.reserved_qty = row.qty if reserved else 0
-    parents = [row for row in rows if not getattr(row, "gift_parent", None)]
-    OrderLine.objects.bulk_create(parents)
+    sql.insert([row for row in rows if not getattr(row, "gift_parent", None)])
     gifts = [row for row in rows if getattr(row, "gift_parent", None)]
     for gift in gifts:
         gift.gift_of = gift.gift_parent
-    OrderLine.objects.bulk_create(gifts)
+    sql.insert(gifts)
 
 
 def promotion_uses(quote: pricing.Quote) -> dict[str, tuple[Decimal, int]]:
@@ -436,7 +435,7 @@ def _take_budgets(order: Order, book: pricing.PriceBook, quote: pricing.Quote) -
                 brand_id=order.brand_id, order=order, promotion=promotion, money_used=money, units_used=units
             )
         )
-    OrderPromotion.objects.bulk_create(rows)
+    sql.insert(rows)
 
 
 def _start_credit_override(actor: Actor, order: Order, position: credit.CreditPosition) -> None:
@@ -629,7 +628,7 @@ def _save_allocations(order: Order, lines: list[OrderLine], plan: dict[int, list
                 left[line.product_id].pop(0)
             else:
                 left[line.product_id][0] = (warehouse_id, units - take)
-    Allocation.objects.bulk_create(allocations)
+    sql.insert(allocations)
 
 
 def may_cancel(actor: Actor, order: Order) -> bool:

@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from channelhub.core.errors import NotFound
+from channelhub.core.sql import marks
 from channelhub.partners.models import DistributorAccount, DistributorContact, DistributorParty, TerritoryEntry
 from channelhub.regions.models import SalesRegionDivision
 from channelhub.tenancy.actor import Actor
@@ -72,7 +73,7 @@ def account_to_order_for(actor: Actor, account_id: int) -> DistributorAccount:
         raise NotFound("distributor not found")
     found = DistributorAccount.objects.raw(
         "SELECT id, brand_id, code, name, grade, status, registered_division_id, address, credit_limit"  # noqa: S608 - placeholders only
-        f" FROM partners_distributoraccount WHERE id = %s AND brand_id IN ({', '.join(['%s'] * len(brands))})",
+        f" FROM partners_distributoraccount WHERE id = %s AND brand_id IN ({marks(brands)})",
         [account_id, *brands],
     )
     account = next(iter(found), None)
