@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from channelhub.core.errors import NotFound
@@ -47,6 +47,19 @@ def notify_many(*, notices: Iterable[Notice]) -> int:
     ]
     Notification.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def notify_account_users(*, brand_id: int, account_id: int, kind: str, title: str, link: str = "") -> None:
+    """Tell every user of a distributor account, in the caller's transaction, in one statement:
+    the database reads the account's users as it inserts (orders do this on every change)."""
+    now = Notification._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO messaging_notification (brand_id, user_id, kind, title, link, created_at, read_at)"
+            " SELECT %s, user_id, %s, %s, %s, %s, NULL FROM partners_distributoruser"
+            " WHERE brand_id = %s AND account_id = %s",
+            [brand_id, kind, title[:200], link[:200], now, brand_id, account_id],
+        )
 
 
 @transaction.atomic

@@ -28,6 +28,8 @@ from channelhub.core.errors import Conflict, Forbidden, ValidationFailed
 from channelhub.core.events import emit
 from channelhub.core.models import AuditEntry
 from channelhub.finance import credit
+from channelhub.messaging.models import Notification
+from channelhub.messaging.services import notify_account_users
 from channelhub.orders import stock
 from channelhub.orders.models import Allocation, IdempotencyKey, Order, OrderLine, OrderPromotion
 from channelhub.partners.models import DistributorAccount
@@ -43,6 +45,16 @@ ORDER_DESK = (Role.GROUP_ADMIN, Role.BRAND_ADMIN, Role.REGION_MANAGER)
 BUYERS = (*ORDER_DESK, Role.DISTRIBUTOR_USER, INTEGRATION_ROLE)
 CREDIT_DECIDERS = (Role.GROUP_ADMIN, Role.BRAND_ADMIN, Role.FINANCE)
 OPEN = (S.SUBMITTED, S.CREDIT_HOLD, S.APPROVED, S.ALLOCATED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED)
+
+# What a distributor's users are told of their orders.
+TOLD_TO_DISTRIBUTOR = {
+    S.ALLOCATED: "订单 {number} 已审核，库存已锁定",
+    S.CREDIT_HOLD: "订单 {number} 超出信用额度，等待审批",
+    S.PARTIALLY_SHIPPED: "订单 {number} 部分发货：{note}",
+    S.SHIPPED: "订单 {number} 已发货：{note}",
+    S.DELIVERED: "订单 {number} 已签收",
+    S.CANCELLED: "订单 {number} 已取消：{note}",
+}
 
 # Until goods leave a warehouse the distributor (its own orders) and the order desk may cancel;
 # finance refuses held orders through the credit decision. After shipping, only a return undoes.
@@ -80,8 +92,9 @@ def _new_number(prefix: str) -> str:
 
 
 def _changed(actor: Actor, order: Order, previous: str, *, note: str = "", also: list | None = None) -> None:
-    """Audit a status change (with ``also``, entries written in the same insert) and tell
-    subscribers once the transaction commits."""
+    """Audit a status change (with ``also``, entries written in the same insert), tell the
+    distributor's users of the changes they care about (in this transaction: a notification is a
+    row like the order), and tell subscribers once the transaction commits."""
     after: dict[str, Any] = {"status": order.status}
     if note:
         after["note"] = note
@@ -94,6 +107,14 @@ def _changed(actor: Actor, order: Order, previous: str, *, note: str = "", also:
         after=after,
     )
     sql.insert([e for e in [*(also or []), entry] if e is not None])
+    if order.status in TOLD_TO_DISTRIBUTOR:
+        notify_account_users(
+            brand_id=order.brand_id,
+            account_id=order.account_id,
+            kind=Notification.Kind.ORDER,
+            title=TOLD_TO_DISTRIBUTOR[order.status].format(number=order.number, note=note),
+            link=f"/orders/{order.pk}/",
+        )
     emit(
         "orders.order_changed",
         {

@@ -7,65 +7,40 @@ from channelhub.core.events import subscribe, subscribe_many
 from channelhub.messaging.models import Notification
 from channelhub.messaging.services import Notice, notify_many
 from channelhub.orders.models import Order
-from channelhub.partners.models import DistributorUser
 from channelhub.tenancy.models import Membership, Role
 from channelhub.tenancy.rls import set_brand_scope
 
 S = Order.Status
-TOLD_TO_DISTRIBUTOR = {
-    S.ALLOCATED: "订单 {number} 已审核，库存已锁定",
-    S.CREDIT_HOLD: "订单 {number} 超出信用额度，等待审批",
-    S.PARTIALLY_SHIPPED: "订单 {number} 部分发货：{note}",
-    S.SHIPPED: "订单 {number} 已发货：{note}",
-    S.DELIVERED: "订单 {number} 已签收",
-    S.CANCELLED: "订单 {number} 已取消：{note}",
-}
 
 
 def on_order_changed(payloads: list[dict]) -> None:
-    """Tell the distributor's users what happened to their orders; tell finance of holds that no
-    approval process will bring to them."""
-    told = [p for p in payloads if p["status"] in TOLD_TO_DISTRIBUTOR]
-    if not told:
+    """Tell finance of orders put on credit hold that no approval process will bring to them (the
+    distributor's own users were told in the order's transaction)."""
+    held = [p for p in payloads if p["status"] == S.CREDIT_HOLD]
+    if not held:
         return
     with transaction.atomic():
-        set_brand_scope({p["brand_id"] for p in told})
-        users: dict[int, list[int]] = {}
-        for account_id, user_id in DistributorUser.objects.filter(
-            account_id__in={p["account_id"] for p in told}
-        ).values_list("account_id", "user_id"):
-            users.setdefault(account_id, []).append(user_id)
-        notices = [
-            Notice(
-                brand_id=p["brand_id"],
-                user_ids=tuple(users.get(p["account_id"], ())),
-                kind=Notification.Kind.ORDER,
-                title=TOLD_TO_DISTRIBUTOR[p["status"]].format(number=p["number"], note=p.get("note", "")),
-                link=f"/orders/{p['order_id']}/",
+        set_brand_scope({p["brand_id"] for p in held})
+        unprocessed = set(
+            Order.objects.filter(pk__in=[p["order_id"] for p in held], credit_process_id__isnull=True).values_list(
+                "pk", flat=True
             )
-            for p in told
-        ]
-        held = [p for p in told if p["status"] == S.CREDIT_HOLD]
-        if held:
-            unprocessed = set(
-                Order.objects.filter(pk__in=[p["order_id"] for p in held], credit_process_id__isnull=True).values_list(
-                    "pk", flat=True
+        )
+        notices = []
+        for p in held:
+            if p["order_id"] in unprocessed:
+                finance = Membership.objects.filter(brand_id=p["brand_id"], role=Role.FINANCE).values_list(
+                    "user_id", flat=True
                 )
-            )
-            for p in held:
-                if p["order_id"] in unprocessed:
-                    finance = Membership.objects.filter(brand_id=p["brand_id"], role=Role.FINANCE).values_list(
-                        "user_id", flat=True
+                notices.append(
+                    Notice(
+                        brand_id=p["brand_id"],
+                        user_ids=tuple(finance),
+                        kind=Notification.Kind.CREDIT,
+                        title=f"订单 {p['number']} 超出信用额度，请审核",
+                        link=f"/orders/{p['order_id']}/",
                     )
-                    notices.append(
-                        Notice(
-                            brand_id=p["brand_id"],
-                            user_ids=tuple(finance),
-                            kind=Notification.Kind.CREDIT,
-                            title=f"订单 {p['number']} 超出信用额度，请审核",
-                            link=f"/orders/{p['order_id']}/",
-                        )
-                    )
+                )
         notices = [n for n in notices if n.user_ids]
         if notices:
             notify_many(notices=notices)
