@@ -43,7 +43,7 @@ from channelhub.catalog.models import (
     Product,
     Promotion,
 )
-from channelhub.core.sql import marks
+from channelhub.core import sql
 from channelhub.regions.models import SalesRegionDivision
 
 UNIT = Decimal("0.0001")
@@ -774,8 +774,10 @@ def _budgets_left(promotions: list[Promotion]) -> dict[int, tuple[Decimal | None
     if not promotions:
         return {}
     caps = {p.id: p for p in promotions}
-    used = Promotion.objects.raw(  # every quote with a capped promotion asks: no ORM query building
-        f"SELECT id, used_amount, used_quantity FROM catalog_promotion WHERE id IN ({marks(caps)})",  # noqa: S608 - placeholders only
+    used = sql.fetch(  # every quote with a capped promotion asks: no ORM query building
+        Promotion,
+        ["id", "used_amount", "used_quantity"],
+        f"SELECT id, used_amount, used_quantity FROM catalog_promotion WHERE id IN ({sql.marks(caps)})",  # noqa: S608 - placeholders only
         list(caps),
     )
     return {

@@ -3,10 +3,14 @@ in docs/decisions.md): building a statement through the ORM's compiler costs mor
 database spends running it, and under a promotion-day rush the cores are the limit.
 """
 
+import functools
 from collections.abc import Sequence, Sized
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 def marks(values: Sized) -> str:
@@ -36,3 +40,41 @@ def insert(objs: Sequence[Model]) -> None:
             for obj, (new_id,) in zip(batch, cursor.fetchall(), strict=True):
                 obj.pk = new_id
                 obj._state.adding, obj._state.db = False, connection.alias
+
+
+def fetch(model: type[M], names: Sequence[str], query: str, params: Sequence) -> list[M]:
+    """Instances of ``model`` from a plain ``query`` whose columns are the fields ``names`` (by
+    attname, in the query's order), converted as the ORM converts them; the other fields load on
+    first use."""
+    attnames, columns = _layout(connection.vendor, model, tuple(names))
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        values = []
+        for position, col, converters in columns:
+            value = row[position]
+            for converter in converters:
+                value = converter(value, col, connection)
+            values.append(value)
+        found.append(model.from_db(connection.alias, attnames, values))
+    return found
+
+
+@functools.cache
+def _layout(vendor: str, model: type[Model], names: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
+    """The fields' attnames in the model's order (what ``from_db`` wants), and for each the
+    query column it is in, its column expression and the converters the ORM applies to it."""
+    table = model._meta.db_table
+    fields = [model._meta.get_field(name) for name in names]
+    ordered = [f for f in model._meta.concrete_fields if f in fields]
+    if len(ordered) != len(names):
+        raise ValueError(f"{model.__name__}: not concrete fields, or repeated: {names}")
+    columns = []
+    for field in ordered:
+        col = field.get_col(table)
+        columns.append(
+            (names.index(field.attname), col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+        )
+    return [f.attname for f in ordered], columns

@@ -2,8 +2,8 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from channelhub.core import sql
 from channelhub.core.errors import NotFound
-from channelhub.core.sql import marks
 from channelhub.partners.models import DistributorAccount, DistributorContact, DistributorParty, TerritoryEntry
 from channelhub.regions.models import SalesRegionDivision
 from channelhub.tenancy.actor import Actor
@@ -71,23 +71,27 @@ def account_to_order_for(actor: Actor, account_id: int) -> DistributorAccount:
     brands = sorted(actor.brand_ids)
     if not brands or not 0 < account_id < 2**63:
         raise NotFound("distributor not found")
-    found = DistributorAccount.objects.raw(
+    found = sql.fetch(
+        DistributorAccount,
+        ["id", "brand_id", "code", "name", "grade", "status", "registered_division_id", "address", "credit_limit"],
         "SELECT id, brand_id, code, name, grade, status, registered_division_id, address, credit_limit"  # noqa: S608 - placeholders only
-        f" FROM partners_distributoraccount WHERE id = %s AND brand_id IN ({marks(brands)})",
+        f" FROM partners_distributoraccount WHERE id = %s AND brand_id IN ({sql.marks(brands)})",
         [account_id, *brands],
     )
-    account = next(iter(found), None)
+    account = found[0] if found else None
     if account is None or not (
         actor.sees_whole_brand(account.brand_id)
         or DistributorAccount.objects.for_actor(actor, brand_id=account.brand_id).filter(pk=account_id).exists()
     ):
         raise NotFound("distributor not found")
-    territory = TerritoryEntry.objects.raw(
+    territory = sql.fetch(
+        TerritoryEntry,
+        ["id", "brand_id", "account_id", "division_id", "sales_region_id"],
         "SELECT id, brand_id, account_id, division_id, sales_region_id FROM partners_territoryentry"
         " WHERE account_id = %s ORDER BY id",
         [account_id],
     )
-    account._prefetched_objects_cache = {"territory": list(territory)}
+    account._prefetched_objects_cache = {"territory": territory}
     return account
 
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from channelhub.core import audit
+from channelhub.core import audit, sql
 from channelhub.core.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from channelhub.core.models import AuditEntry
 from channelhub.regions.models import Division
@@ -199,13 +199,15 @@ def api_key_for(raw: str) -> ApiKey | None:
     this is one plain statement (the ORM's query building cost more than the read)."""
     if not raw.startswith(API_KEY_PREFIX):
         return None
-    found = ApiKey.objects.raw(
+    found = sql.fetch(
+        ApiKey,
+        ["id", "brand_id", "name", "scopes", "prefix", "created_by_id", "last_used_at"],
         "SELECT k.id, k.brand_id, k.name, k.scopes, k.prefix, k.created_by_id, k.last_used_at"
         " FROM tenancy_apikey k JOIN tenancy_brand b ON b.id = k.brand_id"
         " WHERE k.key_hash = %s AND k.revoked_at IS NULL AND b.is_active",
         [hash_secret(raw)],
     )
-    key = next(iter(found), None)
+    key = found[0] if found else None
     if key is not None:
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 300:

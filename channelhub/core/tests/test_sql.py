@@ -61,3 +61,27 @@ def test_insert_of_nothing_runs_nothing(brand):
     with CaptureQueriesContext(connection) as queries:
         sql.insert([])
     assert len(queries) == 0
+
+
+def test_fetch_converts_as_the_orm_does_whatever_the_column_order_and_defers_the_rest(brand):
+    account = AccountFactory(brand=brand)
+    stored = CreditAccount.objects.create(brand=brand, account=account, limit=Decimal("20000.50"),
+                                          limit_valid_from=date(2026, 1, 1))  # fmt: skip
+    entry = AuditEntry.objects.create(brand_id=brand.id, action=AuditEntry.Action.CREATE, object_type="x",
+                                      object_id="1", changes={"a": [1, "二"]})  # fmt: skip
+
+    (credit,) = sql.fetch(
+        CreditAccount,
+        ["limit", "limit_valid_from", "id"],
+        'SELECT "limit", limit_valid_from, id FROM finance_creditaccount WHERE id = %s',
+        [stored.pk],
+    )
+    (audit,) = sql.fetch(
+        AuditEntry, ["id", "changes"], "SELECT id, changes FROM core_auditentry WHERE id = %s", [entry.pk]
+    )
+
+    assert (credit.pk, credit.limit, credit.limit_valid_from) == (stored.pk, Decimal("20000.50"), date(2026, 1, 1))
+    assert audit.changes == {"a": [1, "二"]}
+    assert credit.get_deferred_fields() >= {"committed", "account_id"}
+    assert credit.account_id == account.id  # a deferred field loads when read
+    assert sql.fetch(CreditAccount, ["id"], "SELECT id FROM finance_creditaccount WHERE id = %s", [0]) == []
