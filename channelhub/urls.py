@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from channelhub.catalog.api import router as catalog_router
-from channelhub.core.api import api
+from channelhub.core.api import api, own_transaction
 from channelhub.core.views import healthz, readyz
 from channelhub.finance.api import router as finance_router
 from channelhub.messaging.api import router as messaging_router
@@ -27,7 +27,8 @@ api.add_router("", monitoring_router)
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("api/v1/", api.urls),
+    # a submitted order commits before its answer is built (see orders.api.submit_order)
+    path("api/v1/", own_transaction(api.urls, "orders", "POST")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("channelhub.web.urls")),
 ]

@@ -3,7 +3,9 @@
 from typing import Annotated
 
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, HttpRequest
+from django.urls import URLPattern
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -117,3 +119,29 @@ def not_found(request, exc):
 def http_error(request, exc: HttpError):
     codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 405: "method_not_allowed"}
     return error(request, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc))
+
+
+def own_transaction(urls: tuple, route: str, method: str) -> tuple:
+    """``api.urls`` with ``method`` requests to ``route`` left out of the request's transaction
+    (``ATOMIC_REQUESTS``): their operation opens and commits its own, stating its brands
+    (``tenancy.rls.brand_transaction``), before the answer is built. Other methods on the route
+    stay in one transaction, as everywhere else."""
+    patterns, app_name, namespace = urls
+    for n, pattern in enumerate(patterns):
+        if str(pattern.pattern) == route:
+            patterns[n] = URLPattern(pattern.pattern, _method_outside_transaction(pattern.callback, method),
+                                     pattern.default_args, pattern.name)  # fmt: skip
+            return patterns, app_name, namespace
+    raise LookupError(f"no API route {route!r}")
+
+
+def _method_outside_transaction(view, method: str):
+    @transaction.non_atomic_requests
+    def dispatch(request: HttpRequest, *args, **kwargs):
+        if request.method == method:
+            return view(request, *args, **kwargs)
+        with transaction.atomic():
+            return view(request, *args, **kwargs)
+
+    dispatch.csrf_exempt = True  # as every API view: the session auth checks CSRF itself
+    return dispatch

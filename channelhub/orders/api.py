@@ -14,6 +14,7 @@ from channelhub.core.api import Id, Input, Paging
 from channelhub.core.errors import ValidationFailed
 from channelhub.orders import fulfilment, selectors, services, stock
 from channelhub.orders.models import Order
+from channelhub.tenancy.rls import brand_transaction
 
 router = Router(tags=["orders 订单"])
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
@@ -140,31 +141,32 @@ def submit_order(
 ):
     """Place an order for a distributor: priced by the price engine, checked against territory,
     credit and stock. 201 with the new order (approved with stock reserved, or on credit hold);
-    200 with the original order when the same ``Idempotency-Key`` and body were sent before."""
+    200 with the original order when the same ``Idempotency-Key`` and body were sent before.
+
+    It runs outside the request's transaction (``core.api.own_transaction`` in the URLs): the order
+    commits, releasing the stock rows other orders wait for, before its answer is built."""
     _check_key(idempotency_key)
+    actor = request.actor
     lines = [services.OrderLineIn(line.sku, line.qty) for line in payload.lines]
     if payload.draft:
-        draft = services.save_draft(
-            actor=request.actor,
-            account_id=payload.distributor_id,
-            lines=lines,
-            note=payload.note,
-            ship_to=payload.ship_to,
-        )
-        return 201, selectors.get_order(request.actor, draft.pk)
-    body = payload.dict()
+        with brand_transaction(actor.allowed_brand_ids):
+            draft = services.save_draft(
+                actor=actor, account_id=payload.distributor_id, lines=lines, note=payload.note, ship_to=payload.ship_to
+            )
+            return 201, selectors.get_order(actor, draft.pk)
     result = services.submit_order(
-        actor=request.actor,
+        actor=actor,
         account_id=payload.distributor_id,
         lines=lines,
         note=payload.note,
         ship_to=payload.ship_to,
         source=payload.source,
         idempotency_key=idempotency_key,
-        body_hash=services.request_hash(body),
+        body_hash=services.request_hash(payload.dict()),
     )
     if result.replayed:
-        return 200, selectors.get_order(request.actor, result.order.pk)
+        with brand_transaction(actor.allowed_brand_ids):
+            return 200, selectors.get_order(actor, result.order.pk)
     return 201, selectors.just_submitted(result.order, result.lines)
 
 

@@ -36,7 +36,7 @@ from channelhub.partners.models import DistributorAccount
 from channelhub.partners.selectors import account_to_order_for
 from channelhub.tenancy.actor import INTEGRATION_ROLE, SYSTEM_ROLE, Actor
 from channelhub.tenancy.models import Role
-from channelhub.tenancy.rls import set_brand_scope
+from channelhub.tenancy.rls import brand_transaction, set_brand_scope
 
 S = Order.Status
 ORDER_SUBJECT = "orders.order"
@@ -151,19 +151,23 @@ def submit_order(
     otherwise it goes on credit hold into the brand's ``order_credit_override`` process. A line
     that cannot be sold, a quantity beyond stock or a budget that ran out refuses the whole order
     and writes nothing. With an ``idempotency_key`` a retry returns the first order."""
+    # Called outside any transaction (the API's submit commits before it answers), it opens its
+    # own, stating the actor's brands; inside one, each attempt is a savepoint.
+    own = not transaction.get_connection().in_atomic_block
     for attempt in range(BUDGET_RETRIES):
         try:
-            return _submit(
-                actor=actor,
-                account_id=account_id,
-                lines=lines,
-                note=note,
-                ship_to=ship_to,
-                source=source,
-                idempotency_key=idempotency_key,
-                body_hash=body_hash,
-                draft=draft,
-            )
+            with brand_transaction(actor.allowed_brand_ids) if own else transaction.atomic():
+                return _submit(
+                    actor=actor,
+                    account_id=account_id,
+                    lines=lines,
+                    note=note,
+                    ship_to=ship_to,
+                    source=source,
+                    idempotency_key=idempotency_key,
+                    body_hash=body_hash,
+                    draft=draft,
+                )
         except _SameKeyMeanwhile:
             continue  # the next attempt finds the committed order and answers with it
         except _BudgetRace:
@@ -183,7 +187,6 @@ class _SameKeyMeanwhile(Exception):
     """A concurrent request with the same idempotency key committed its order first."""
 
 
-@transaction.atomic
 def _submit(
     *,
     actor: Actor,

@@ -5,10 +5,11 @@ transaction states the brands it may touch with ``set_config('app.brand_ids', '{
 the policies compare ``brand_id`` with that list, and an unset list matches nothing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connections, migrations
+from django.db import connections, migrations, transaction
 
 POLICY_EXPRESSION = (
     "brand_id = ANY (COALESCE(NULLIF(current_setting('app.brand_ids', true), '')::bigint[], '{}'::bigint[]))"
@@ -23,13 +24,23 @@ class OwnerMigratesRouter:
 
 
 def set_brand_scope(brand_ids: Iterable[int], *, using: str = "default") -> None:
-    """State which brands the current transaction may touch (no-op off PostgreSQL)."""
+    """State which brands the current transaction may touch (no-op off PostgreSQL, and outside a
+    transaction, where the setting would end with the statement that made it)."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return
     value = "{" + ",".join(str(int(b)) for b in sorted(brand_ids)) + "}"
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('app.brand_ids', %s, true)", [value])
+
+
+@contextmanager
+def brand_transaction(brand_ids: Iterable[int]) -> Iterator[None]:
+    """A transaction of its own that states its brands: for work that runs outside the request's
+    transaction (see ``core.api.own_transaction``)."""
+    with transaction.atomic():
+        set_brand_scope(brand_ids)
+        yield
 
 
 def add_to_brand_scope(brand_id: int, *, using: str = "default") -> None:
