@@ -21,3 +21,6 @@ timeout = 60  # a worker silent this long is restarted
 graceful_timeout = 30
 accesslog = None  # the load balancer logs requests
 errorlog = "-"
+# No control socket: it lives at one path per user, so the servers of a test run and a benchmark
+# on one machine would take each other's; the process manager starts and stops gunicorn.
+control_socket_disable = True
