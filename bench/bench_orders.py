@@ -223,7 +223,8 @@ def choose(brand_id: int, race_product: Product) -> Data:
     # twice its minimum quantity; three times that leaves room for the draw's luck
     products = Product.objects.filter(brand_id=brand_id, status=Product.Status.ACTIVE).exclude(sku=RACE_SKU)
     rows = products.order_by("id").values_list("id", "sku", "min_order_qty")
-    pool = [(sku, qty) for pid, sku, qty in rows if free.get(pid, 0) >= qty * 3 * TOTAL_ORDERS * LINES // POOL][: POOL * 2]
+    enough = 3 * TOTAL_ORDERS * LINES // POOL  # times the minimum quantity
+    pool = [(sku, qty) for pid, sku, qty in rows if free.get(pid, 0) >= qty * enough][: POOL * 2]
     rng.shuffle(pool)
     pool = pool[:POOL]
     rich = (
