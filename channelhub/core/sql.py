@@ -7,7 +7,7 @@ import functools
 from collections.abc import Sequence, Sized
 from typing import TypeVar
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -22,44 +22,81 @@ def insert(objs: Sequence[Model]) -> None:
     """INSERT new instances of one model, in as few statements as the database takes, and give
     them their ids: what ``bulk_create`` does, without its compiler. Values go through each
     field's own preparation (``pre_save`` fills ``auto_now_add``; JSON, decimals and datetimes are
-    adapted as the ORM adapts them)."""
+    adapted as the ORM adapts them), except the plain ones: an ``int`` for an integer column, a
+    ``str`` for a text column, a ``bool`` for a boolean one, or ``None``, go as they are."""
     if not objs:
         return
     meta = type(objs[0])._meta
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk]
-    quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608 - names from the model
-    row = f"({marks(fields)})"
+    fields, plain, head, row = _insert_plan(connection.vendor, type(objs[0]))
     size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
+    returning = f" RETURNING {connection.ops.quote_name(meta.pk.column)}"
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
-            params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in batch for f in fields]
-            cursor.execute(f"{head}{', '.join([row] * len(batch))} RETURNING {quote(pk.column)}", params)
+            params = []
+            for obj in batch:
+                for field, kind in zip(fields, plain, strict=True):
+                    value = getattr(obj, field.attname) if kind else None
+                    if kind is None or not (value is None or type(value) is kind):
+                        value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+                    params.append(value)
+            cursor.execute(head + ", ".join([row] * len(batch)) + returning, params)
             for obj, (new_id,) in zip(batch, cursor.fetchall(), strict=True):
                 obj.pk = new_id
                 obj._state.adding, obj._state.db = False, connection.alias
+
+
+_PLAIN_TYPES = {
+    **dict.fromkeys([models.CharField, models.TextField], str),
+    **dict.fromkeys(
+        [
+            models.IntegerField,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveBigIntegerField,
+            models.PositiveSmallIntegerField,
+            models.AutoField,
+            models.BigAutoField,
+        ],
+        int,
+    ),  # fmt: skip
+    models.BooleanField: bool,
+}
+
+
+@functools.cache
+def _insert_plan(vendor: str, model: type[Model]) -> tuple[list, list, str, str]:
+    """The columns an insert writes (all but the id), for each the Python type that needs no
+    preparation (``None``: always prepared), and the statement's head and row of placeholders."""
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    plain = [_PLAIN_TYPES.get(type(f.target_field if f.is_relation else f)) for f in fields]
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608 - names from the model
+    return fields, plain, head, f"({marks(fields)})"
 
 
 def fetch(model: type[M], names: Sequence[str], query: str, params: Sequence) -> list[M]:
     """Instances of ``model`` from a plain ``query`` whose columns are the fields ``names`` (by
     attname, in the query's order), converted as the ORM converts them; the other fields load on
     first use."""
-    attnames, columns = _layout(connection.vendor, model, tuple(names))
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        rows = cursor.fetchall()
-    found = []
-    for row in rows:
-        values = []
-        for position, col, converters in columns:
-            value = row[position]
-            for converter in converters:
-                value = converter(value, col, connection)
-            values.append(value)
-        found.append(model.from_db(connection.alias, attnames, values))
-    return found
+        return [instance(model, names, row) for row in cursor.fetchall()]
+
+
+def instance(model: type[M], names: Sequence[str], row: Sequence) -> M:
+    """One instance of ``model`` from a row whose first columns are the fields ``names`` (later
+    columns are left alone), as :func:`fetch` makes them."""
+    attnames, columns = _layout(connection.vendor, model, tuple(names))
+    values = []
+    for position, col, converters in columns:
+        value = row[position]
+        for converter in converters:
+            value = converter(value, col, connection)
+        values.append(value)
+    return model.from_db(connection.alias, attnames, values)
 
 
 @functools.cache

@@ -1,5 +1,6 @@
 """Scoped reads of distributors."""
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from channelhub.core import sql
@@ -61,37 +62,46 @@ def get_distributor(actor: Actor, account_id: int) -> DistributorAccount:
     ).get_for_actor(actor, id=account_id)
 
 
+ORDERING_ACCOUNT = (
+    "id",
+    "brand_id",
+    "code",
+    "name",
+    "grade",
+    "status",
+    "registered_division_id",
+    "address",
+    "credit_limit",
+)
+TERRITORY = ("id", "brand_id", "account_id", "division_id", "sales_region_id")
+
+
 def account_to_order_for(actor: Actor, account_id: int) -> DistributorAccount:
     """The account an order is placed for, if the actor may see it, with what an order needs: its
     own columns (the rest load on first use) and its territory, prefetched for the price engine.
 
-    Every order of a promotion-day rush starts here, so it is two plain statements rather than the
+    Every order of a promotion-day rush starts here, so it is one plain statement rather than the
     ORM's scoped query and prefetch; an actor whom :meth:`DistributorQuerySet.for_actor` narrows
     (a region manager, a distributor's own user) is checked there as well."""
     brands = sorted(actor.brand_ids)
     if not brands or not 0 < account_id < 2**63:
         raise NotFound("distributor not found")
-    found = sql.fetch(
-        DistributorAccount,
-        ["id", "brand_id", "code", "name", "grade", "status", "registered_division_id", "address", "credit_limit"],
-        "SELECT id, brand_id, code, name, grade, status, registered_division_id, address, credit_limit"  # noqa: S608 - placeholders only
-        f" FROM partners_distributoraccount WHERE id = %s AND brand_id IN ({sql.marks(brands)})",
-        [account_id, *brands],
-    )
-    account = found[0] if found else None
+    with connection.cursor() as cursor:  # the account's columns, then a territory entry's, per row
+        cursor.execute(
+            f"SELECT {', '.join('a.' + c for c in ORDERING_ACCOUNT)}, {', '.join('t.' + c for c in TERRITORY)}"  # noqa: S608 - names from this module
+            " FROM partners_distributoraccount a LEFT JOIN partners_territoryentry t ON t.account_id = a.id"
+            f" WHERE a.id = %s AND a.brand_id IN ({sql.marks(brands)}) ORDER BY t.id",
+            [account_id, *brands],
+        )
+        rows = cursor.fetchall()
+    account = sql.instance(DistributorAccount, ORDERING_ACCOUNT, rows[0]) if rows else None
     if account is None or not (
         actor.sees_whole_brand(account.brand_id)
         or DistributorAccount.objects.for_actor(actor, brand_id=account.brand_id).filter(pk=account_id).exists()
     ):
         raise NotFound("distributor not found")
-    territory = sql.fetch(
-        TerritoryEntry,
-        ["id", "brand_id", "account_id", "division_id", "sales_region_id"],
-        "SELECT id, brand_id, account_id, division_id, sales_region_id FROM partners_territoryentry"
-        " WHERE account_id = %s ORDER BY id",
-        [account_id],
-    )
-    account._prefetched_objects_cache = {"territory": territory}
+    entries = [row[len(ORDERING_ACCOUNT) :] for row in rows if row[len(ORDERING_ACCOUNT)] is not None]
+    account._prefetched_objects_cache = {"territory": [sql.instance(TerritoryEntry, TERRITORY, e) for e in entries]}
     return account
 
 

@@ -85,3 +85,13 @@ def test_fetch_converts_as_the_orm_does_whatever_the_column_order_and_defers_the
     assert credit.get_deferred_fields() >= {"committed", "account_id"}
     assert credit.account_id == account.id  # a deferred field loads when read
     assert sql.fetch(CreditAccount, ["id"], "SELECT id FROM finance_creditaccount WHERE id = %s", [0]) == []
+
+
+def test_insert_prepares_a_value_of_another_type_than_its_column_takes(brand):
+    # an int for a text column and a float for an integer one go through the field's preparation
+    entry = AuditEntry(brand_id=float(brand.id), action="create", object_type="x", object_id=5)
+
+    sql.insert([entry])
+
+    again = AuditEntry.objects.get(pk=entry.pk)
+    assert (again.object_id, again.brand_id) == ("5", brand.id)
