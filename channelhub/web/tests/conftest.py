@@ -8,6 +8,14 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives a real Chromium through Playwright (needs /usr/bin/chromium)")
 
 
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(request, monkeypatch):
+    """Playwright's sync API runs an event loop in the test's thread; the ORM must still be usable
+    there (tests marked ``browser`` only)."""
+    if request.node.get_closest_marker("browser"):
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.fixture
 def brand_a():
     return BrandFactory(code="brand-a", name="品牌A", name_en="Brand A")

@@ -5,7 +5,6 @@ Runs Debian's Chromium through Playwright against pytest-django's live server; s
 /usr/bin/chromium is missing (CI installs it).
 """
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -15,36 +14,15 @@ from django.db import transaction
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import AccountFactory, BrandFactory, actor_of, see_all_brands, user_with_role
+from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
 from channelhub.workflow import services as workflow
 from channelhub.workflow.tests import bpmn
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
 SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-list.png"  # the list page as a phone shows it
 TASK_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-task.png"  # an approval step as a phone shows it
 RETURN_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-task-return.png"  # 退回 and 加签 opened on a phone
 
-pytestmark = [
-    pytest.mark.browser,
-    # CI installs Chromium, so there a missing browser is a failure rather than a quiet skip.
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason=f"browser tests need Chromium at {CHROMIUM}"
-    ),
-]
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM must still be usable here."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = marks
 
 
 @pytest.fixture
@@ -109,16 +87,12 @@ def application(live_server):
     return {"url": live_server.url, "instance": instance}
 
 
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
 def test_brand_admin_on_a_phone_filters_searches_and_opens_a_distributor(shop):
     from playwright.sync_api import expect, sync_playwright
 
     url, accounts = shop["url"], shop["accounts"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             # The phone says it prefers English; the pages stay Chinese until the switch is used.
             context = browser.new_context(
@@ -185,18 +159,13 @@ def test_region_manager_on_a_phone_approves_from_the_inbox(application):
 
     url, instance = application["url"], application["instance"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()
             page.set_default_timeout(15_000)
 
-            # sign in
-            page.goto(f"{url}/login/")
-            page.fill("input[name=username]", "js_manager")
-            page.fill("input[name=password]", "test-pass-2026")
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_url(f"{url}/")
+            sign_in(page, url, "js_manager")
 
             # the bell in the header counts the unread notification, without opening the menu
             bell = page.locator("header a.bell")
@@ -294,16 +263,12 @@ def test_director_on_a_phone_reads_the_data_and_sends_the_request_back(director_
 
     url, task = director_step["url"], director_step["task"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()
             page.set_default_timeout(15_000)
-            page.goto(f"{url}/login/")
-            page.fill("input[name=username]", "qq_admin")
-            page.fill("input[name=password]", "test-pass-2026")
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_url(f"{url}/")
+            sign_in(page, url, "qq_admin")
 
             # the task: the request's business data, the forms folded away
             page.goto(f"{url}/approvals/tasks/{task.id}/")

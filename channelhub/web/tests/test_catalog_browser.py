@@ -14,11 +14,10 @@ from django.db import transaction
 from channelhub.catalog.tests.conftest import Shop
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
-from channelhub.testing import PASSWORD, AccountFactory, distributor_user, see_all_brands
-from channelhub.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, no_horizontal_scroll
-from channelhub.web.tests.test_browser import pytestmark as browser_marks
+from channelhub.testing import AccountFactory, distributor_user, see_all_brands
+from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
 
-pytestmark = browser_marks
+pytestmark = marks
 
 CATALOGUE_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-catalogue.png"
 QUOTE_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-catalogue-quote.png"
@@ -33,11 +32,6 @@ ADMIN_PAGES = [
     "/catalog/promotions/new/",
     "/catalog/explain/?distributor=QQ0001&sku=W-550&qty=24",
 ]
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
@@ -79,20 +73,12 @@ def catalogue(live_server):
     return {"url": live_server.url, "user": user, "admin": shop.actor.user}
 
 
-def sign_in(page, url: str, username: str) -> None:
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{url}/")
-
-
 def test_a_distributor_on_a_phone_browses_searches_and_quotes(catalogue):
     from playwright.sync_api import expect, sync_playwright
 
     url = catalogue["url"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()
@@ -156,7 +142,7 @@ def test_the_brand_admins_catalogue_pages_fit_a_phone(catalogue):
 
     url = catalogue["url"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()

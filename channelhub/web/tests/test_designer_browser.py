@@ -1,6 +1,5 @@
 """The process designer in a real Chromium: drawing, the side panel, saving, phones."""
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -9,7 +8,7 @@ from django.db import transaction
 from lxml import etree
 
 from channelhub.testing import BrandFactory, actor_of, see_all_brands, user_with_role
-from channelhub.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, no_horizontal_scroll
+from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
 from channelhub.web.tests.test_designer import (
     CAMUNDA_NS,
     KEY,
@@ -22,9 +21,7 @@ from channelhub.workflow import engine, operations, services
 from channelhub.workflow.models import ProcessDefinition
 from channelhub.workflow.tests import bpmn
 
-browser = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason=f"browser tests need Chromium at {CHROMIUM}"
-)
+pytestmark = marks
 DESKTOP = {"width": 1280, "height": 900}
 SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-designer.png"  # a laid-out shipped process
 PHONE_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-designer-phone.png"
@@ -34,13 +31,7 @@ SELECT = "id => { const m = window.designerModeler; m.get('selection').select(m.
 
 
 @pytest.fixture
-def allow_orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the ORM must still be usable here."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def studio(live_server, allow_orm_beside_playwright):
+def studio(live_server):
     """A brand with its admin; the live server shares the database, so rows are committed here."""
     with transaction.atomic():
         see_all_brands()
@@ -56,14 +47,10 @@ def committed_publish(studio, xml: str, key: str) -> None:
 
 
 def signed_in(p, url: str, viewport: dict):
-    chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    chromium = launch(p)
     page = chromium.new_context(viewport=viewport).new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", "qq_admin")
-    page.fill("input[name=password]", "test-pass-2026")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url, "qq_admin")
     return chromium, page
 
 
@@ -73,8 +60,6 @@ def draft_of(studio, key: str) -> ProcessDefinition:
         return ProcessDefinition.objects.get(brand=studio["brand"], key=key, status="draft")
 
 
-@browser
-@pytest.mark.browser
 def test_draw_rename_the_user_task_in_the_panel_and_save_the_draft(studio):
     from playwright.sync_api import expect, sync_playwright
 
@@ -123,8 +108,6 @@ def test_draw_rename_the_user_task_in_the_panel_and_save_the_draft(studio):
     assert published.version == 1
 
 
-@browser
-@pytest.mark.browser
 def test_edit_a_conditions_default_path_and_timers_then_publish(studio):
     """The shipped onboarding process has no drawing: it is laid out, edited in the panel, published."""
     from playwright.sync_api import expect, sync_playwright
@@ -187,8 +170,6 @@ def test_edit_a_conditions_default_path_and_timers_then_publish(studio):
     assert tree.xpath("//bpmn:exclusiveGateway[@id='region_decided']/@default", namespaces=ns) == ["f_region_rejected"]
 
 
-@browser
-@pytest.mark.browser
 def test_a_countersign_keeps_its_signers_through_the_designer_and_the_page_fits_a_phone(studio):
     from playwright.sync_api import expect, sync_playwright
 
@@ -220,8 +201,6 @@ def test_a_countersign_keeps_its_signers_through_the_designer_and_the_page_fits_
     assert engine.validate(draft.bpmn_xml) == ("countersign", [])
 
 
-@browser
-@pytest.mark.browser
 def test_make_a_user_task_a_countersign_with_the_wrench_and_name_its_signers(studio):
     from playwright.sync_api import expect, sync_playwright
 
@@ -265,8 +244,6 @@ def committed_draft(studio, xml: str, key: str, decisions: list[str] | None = No
         )
 
 
-@browser
-@pytest.mark.browser
 def test_on_a_phone_choose_the_operation_the_countersign_completion_and_the_script_then_save(studio):
     """The countersign arrives with a completion condition: its signers and votes lists still make it
     through bpmn-js, which cannot resolve them itself."""
@@ -340,8 +317,6 @@ def test_on_a_phone_choose_the_operation_the_countersign_completion_and_the_scri
     assert [call.operation for call in engine.waiting_services(workflow)] == ["partners.activate_distributor"]
 
 
-@browser
-@pytest.mark.browser
 def test_a_business_rule_tasks_decision_table_survives_the_designer_and_the_draft_publishes(studio):
     from playwright.sync_api import expect, sync_playwright
 
@@ -382,8 +357,6 @@ def test_a_business_rule_tasks_decision_table_survives_the_designer_and_the_draf
     assert (published.version, published.process_id) == (1, "routed")
 
 
-@browser
-@pytest.mark.browser
 def test_naming_a_decision_table_in_a_process_without_the_camunda_namespace_declares_it(studio):
     from playwright.sync_api import expect, sync_playwright
 

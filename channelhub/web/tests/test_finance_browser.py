@@ -18,19 +18,12 @@ from channelhub.finance.tests.conftest import make_books, ship
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import AccountFactory, see_all_brands
-from channelhub.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, no_horizontal_scroll
-from channelhub.web.tests.test_browser import pytestmark as browser_marks
-from channelhub.web.tests.test_catalog_browser import sign_in
+from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
 
-pytestmark = browser_marks
+pytestmark = marks
 
 OVERVIEW_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-credit.png"
 ACCOUNT_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-credit-account.png"
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
@@ -63,7 +56,7 @@ def test_finance_on_a_phone_sees_credit_at_a_glance_and_records_a_payment(ledger
 
     url, books = ledger["url"], ledger["books"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()

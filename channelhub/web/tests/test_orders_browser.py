@@ -17,19 +17,12 @@ from channelhub.orders.tests.conftest import Desk
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import see_all_brands
-from channelhub.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, no_horizontal_scroll
-from channelhub.web.tests.test_browser import pytestmark as browser_marks
-from channelhub.web.tests.test_catalog_browser import sign_in
+from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
 
-pytestmark = browser_marks
+pytestmark = marks
 
 FORM_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-order-form.png"
 ORDER_SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-order.png"
-
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
@@ -48,7 +41,7 @@ def test_a_distributor_on_a_phone_orders_two_skus_and_sees_the_order_allocated(d
 
     url, shop = desk["url"], desk["desk"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()
@@ -114,7 +107,7 @@ def test_the_order_desks_pages_fit_a_phone(desk):
         lines = [services.OrderLineIn("W-STILL", 300), services.OrderLineIn("T-GREEN", 120)]
         order = services.submit_order(actor=shop.distributor, account_id=shop.account.id, lines=lines).order
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()

@@ -1,7 +1,6 @@
 """A distributor on a phone (390 × 844) reports one sell-through row and sees it listed, with
 nothing wider than the screen. Skipped only when /usr/bin/chromium is missing."""
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -13,16 +12,11 @@ from channelhub.orders.models import SellThrough
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import AccountFactory, see_all_brands
-from channelhub.web.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, no_horizontal_scroll
+from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-sell-through.png"  # the report form as a phone shows it
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason=f"browser tests need Chromium at {CHROMIUM}"
-    ),
-]
+pytestmark = marks
 
 
 @pytest.fixture(autouse=True)
@@ -53,16 +47,12 @@ def test_a_distributor_reports_a_row_from_a_phone(dealer):
 
     url = dealer["url"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
             page = context.new_page()
             page.set_default_timeout(15_000)
-            page.goto(f"{url}/login/")
-            page.fill("input[name=username]", "nj_dealer")
-            page.fill("input[name=password]", "test-pass-2026")
-            page.locator("form button[type=submit]").last.click()
-            page.wait_for_url(f"{url}/")
+            sign_in(page, url, "nj_dealer")
 
             page.goto(f"{url}/reports/sell-through/")
             assert no_horizontal_scroll(page)
