@@ -199,7 +199,7 @@ def _submit(
     body_hash: str,
     draft: Order | None = None,
 ) -> Submitted:
-    account = _account(actor, account_id)
+    account = account_to_order_for(actor, account_id)
     brand_id = account.brand_id
     if not actor.has_role(brand_id, *BUYERS):
         raise Forbidden("your role may not place orders in this brand", code="permission_denied")
@@ -309,11 +309,6 @@ def _refuse_shortages(rows: list[OrderLine], shortages: list[stock.Shortage]) ->
         skus = {row.product_id: row.sku for row in rows}
         words = [f"{skus[s.product_id]}: {s.available} available, {s.needed} ordered" for s in shortages]
         raise Conflict("not enough stock: " + "; ".join(words), code="insufficient_stock", field="lines")
-
-
-def _account(actor: Actor, account_id: int) -> DistributorAccount:
-    """The ordering account, if the actor may see it (its territory is what the engine needs)."""
-    return account_to_order_for(actor, account_id)
 
 
 def _check_lines(lines: list[OrderLineIn]) -> None:
@@ -504,7 +499,7 @@ def save_draft(
 ) -> Order:
     """Keep an order to finish later (草稿): priced for display, nothing reserved or counted
     against credit; prices are taken again when it is submitted."""
-    account = _account(actor, account_id)
+    account = account_to_order_for(actor, account_id)
     if not actor.has_role(account.brand_id, *BUYERS):
         raise Forbidden("your role may not place orders in this brand", code="permission_denied")
     _check_lines(lines)

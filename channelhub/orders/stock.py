@@ -14,10 +14,9 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from channelhub.catalog.models import Product
-from channelhub.core import audit
+from channelhub.core import audit, sql
 from channelhub.core.errors import NotFound, ValidationFailed
 from channelhub.core.models import AuditEntry
-from channelhub.core.sql import marks
 from channelhub.orders.models import StockLevel, Warehouse
 from channelhub.regions.models import Division
 from channelhub.tenancy.actor import INTEGRATION_ROLE, Actor
@@ -111,7 +110,7 @@ def _locked_rows(brand_id: int, product_ids: list[int]) -> list[tuple]:
         cursor.execute(
             "SELECT s.id, s.product_id, s.warehouse_id, s.on_hand, s.reserved, w.division_id, w.priority, w.code"  # noqa: S608 - placeholders only
             " FROM orders_stocklevel s JOIN orders_warehouse w ON w.id = s.warehouse_id"
-            f" WHERE s.brand_id = %s AND s.product_id IN ({marks(product_ids)}) AND w.is_active"
+            f" WHERE s.brand_id = %s AND s.product_id IN ({sql.marks(product_ids)}) AND w.is_active"
             f" ORDER BY s.product_id, s.warehouse_id{lock}",
             [brand_id, *product_ids],
         )
@@ -125,7 +124,7 @@ def _add_reserved(increments: dict[int, int]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE orders_stocklevel SET reserved = reserved + CASE id {cases} END"  # noqa: S608 - placeholders only
-                f" WHERE id IN ({marks(increments)})",
+                f" WHERE id IN ({sql.marks(increments)})",
                 [*(value for pair in increments.items() for value in pair), *increments],
             )
 

@@ -56,15 +56,13 @@ class DistributorQuerySet(BrandScopedQuerySet):
         brand_ids = sorted(actor.brand_ids if brand_id is None else actor.brand_ids & {brand_id})
         whole_brands, condition = [], models.Q()
         for brand in brand_ids:
-            if actor.is_distributor_only(brand):
+            if actor.sees_whole_brand(brand):
+                whole_brands.append(brand)
+            elif actor.is_distributor_only(brand):
                 own = DistributorUser.objects.filter(brand_id=brand, user=actor.user)
                 condition |= models.Q(brand_id=brand, id__in=own.values("account_id"))
-                continue
-            limit = actor.division_limit(brand)
-            if limit is None:
-                whole_brands.append(brand)
             else:
-                condition |= models.Q(brand_id=brand) & territory_overlap_q([brand], limit)
+                condition |= models.Q(brand_id=brand) & territory_overlap_q([brand], actor.division_limit(brand))
         if len(whole_brands) == 1:
             condition |= models.Q(brand_id=whole_brands[0])
         elif whole_brands:
