@@ -4,6 +4,7 @@ from typing import Annotated
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Manager
 from django.http import Http404, HttpRequest
 from django.urls import URLPattern
 from ninja import Field, NinjaAPI, Schema
@@ -11,7 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from channelhub.core.errors import Forbidden, ServiceError
 from channelhub.tenancy.actor import Actor
@@ -38,6 +39,24 @@ class Input(Schema):
     """Base of request bodies: an unknown field is an error naming it, never silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    """Base of answers that are read off model instances in bulk (an order and its lines): pydantic
+    reads the attributes itself. Ninja's ``Schema`` wraps every object, nested ones too, in a
+    getter called once per field in Python, which made an order's answer cost five times as much.
+    A field from a related object names its path (``validation_alias=AliasPath("account",
+    "name")``); a list of related objects is annotated ``Related``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _listed(value):
+    return list(value.all()) if isinstance(value, Manager) else value
+
+
+# A list field read from a related manager (``order.lines``): its objects, prefetched or queried.
+Related = BeforeValidator(_listed)
 
 
 def enter_actor(request: HttpRequest, actor: Actor) -> Actor:

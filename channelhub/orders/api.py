@@ -4,13 +4,15 @@ receipts, returns, and the WMS's warehouses and stock counts."""
 import re
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.db.models import F
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import AliasPath
 
-from channelhub.core.api import Id, Input, Paging
+from channelhub.core.api import Id, Input, Output, Paging, Related
 from channelhub.core.errors import ValidationFailed
 from channelhub.orders import fulfilment, selectors, services, stock
 from channelhub.orders.models import Order
@@ -40,7 +42,7 @@ class DraftIn(Input):
     ship_to: str = Field("", max_length=255)
 
 
-class LineOut(Schema):
+class LineOut(Output):
     line_no: int
     sku: str
     name: str
@@ -58,32 +60,32 @@ class LineOut(Schema):
     returned_qty: int
 
 
-class ShipmentLineOut(Schema):
-    line_no: int = Field(..., alias="line.line_no")
-    sku: str = Field(..., alias="line.sku")
+class ShipmentLineOut(Output):
+    line_no: int = Field(validation_alias=AliasPath("line", "line_no"))
+    sku: str = Field(validation_alias=AliasPath("line", "sku"))
     qty: int
 
 
-class ShipmentOut(Schema):
+class ShipmentOut(Output):
     id: int
     number: str
-    warehouse: str = Field(..., alias="warehouse.code")
+    warehouse: str = Field(validation_alias=AliasPath("warehouse", "code"))
     carrier: str
     tracking_no: str
     amount: Decimal
     shipped_at: datetime
     received_at: datetime | None
-    lines: list[ShipmentLineOut]
+    lines: Annotated[list[ShipmentLineOut], Related]
 
 
-class ReturnLineOut(Schema):
-    line_no: int = Field(..., alias="line.line_no")
-    sku: str = Field(..., alias="line.sku")
+class ReturnLineOut(Output):
+    line_no: int = Field(validation_alias=AliasPath("line", "line_no"))
+    sku: str = Field(validation_alias=AliasPath("line", "sku"))
     qty: int
     amount: Decimal
 
 
-class ReturnOut(Schema):
+class ReturnOut(Output):
     id: int
     number: str
     status: str
@@ -91,15 +93,15 @@ class ReturnOut(Schema):
     amount: Decimal
     decision_note: str
     created_at: datetime
-    lines: list[ReturnLineOut]
+    lines: Annotated[list[ReturnLineOut], Related]
 
 
-class OrderSummaryOut(Schema):
+class OrderSummaryOut(Output):
     id: int
     brand_id: int
     number: str
-    distributor_id: int = Field(..., alias="account_id")
-    distributor: str = Field(..., alias="account.name")
+    distributor_id: int = Field(validation_alias="account_id")
+    distributor: str = Field(validation_alias=AliasPath("account", "name"))
     status: str
     source: str
     total: Decimal
@@ -119,9 +121,9 @@ class OrderOut(OrderSummaryOut):
     approved_at: datetime | None
     delivered_at: datetime | None
     closed_at: datetime | None
-    lines: list[LineOut]
-    shipments: list[ShipmentOut]
-    returns: list[ReturnOut]
+    lines: Annotated[list[LineOut], Related]
+    shipments: Annotated[list[ShipmentOut], Related]
+    returns: Annotated[list[ReturnOut], Related]
 
 
 class OrderFilter(Schema):

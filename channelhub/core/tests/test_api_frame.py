@@ -1,9 +1,34 @@
+from typing import Annotated
+
 import pytest
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
+from pydantic import AliasPath, Field
 
-from channelhub.core.api import own_transaction
+from channelhub.core.api import Output, Related, own_transaction
+from channelhub.tenancy.models import ApiKey
+from channelhub.testing import BrandFactory
+
+
+class KeyOut(Output):
+    name: str
+    brand: str = Field(validation_alias=AliasPath("brand", "name"))
+
+
+class BrandOut(Output):
+    code: str
+    api_keys: Annotated[list[KeyOut], Related]
+
+
+@pytest.mark.django_db
+def test_output_reads_related_objects_and_lists_off_the_model():
+    brand = BrandFactory(name="甲品牌")
+    ApiKey.objects.create(brand=brand, name="ERP", prefix="k1", key_hash="h1")
+
+    answer = BrandOut.model_validate(brand).model_dump()
+
+    assert answer == {"code": brand.code, "api_keys": [{"name": "ERP", "brand": "甲品牌"}]}
 
 
 @pytest.mark.django_db(transaction=True)
