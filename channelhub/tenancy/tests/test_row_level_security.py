@@ -98,3 +98,24 @@ def test_every_brand_table_has_the_policy():
         protected = {row[0] for row in cursor.fetchall()}
     assert len(expected) >= 6
     assert protected == expected
+
+
+def test_a_prepared_statement_still_sees_only_the_brands_of_its_transaction(two_brands):
+    brand_a, brand_b = two_brands
+    query = "SELECT count(*) FROM partners_distributoraccount WHERE id > %s"
+
+    def counted(brand_ids: list[int]) -> int:
+        with transaction.atomic(), connections["default"].cursor() as cursor:
+            set_brand_scope(brand_ids)
+            cursor.execute(query, [0])
+            return cursor.fetchone()[0]
+
+    seen = [counted([brand_a.id]) for _ in range(8)]  # prepared after five runs (settings)
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [query[:40] + "%"])
+        prepared = cursor.fetchone()[0]
+
+    assert prepared == 1
+    assert seen == [1] * 8
+    assert counted([brand_b.id]) == 2
+    assert counted([]) == 0
