@@ -124,17 +124,16 @@ if DATABASE_URL:
     # A connection pool per process (psycopg_pool), shared by the web server's threads: each
     # request takes a connection and hands it back at its end, so idle threads hold none. The
     # brand scope is per transaction, so nothing leaks between users.
-    # Parameters travel apart from the SQL (server-side binding), so a statement a connection runs
-    # again and again (every submit's dozen) is prepared once and then only executed: PostgreSQL
-    # stops parsing and planning it, which was a third of its work per order. Prepared statements
-    # live in a connection; the pool is in-process, never a transaction-mode pooler.
+    # The statements every order runs go through core.sql.cursor(), which binds parameters on the
+    # server: one a connection has run five times is prepared, and PostgreSQL no longer parses
+    # and plans it (a third of its work per order). Prepared statements live in a connection; the
+    # pool is in-process, never a transaction-mode pooler. The ORM keeps client-side binding.
     app["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN", 1),
             "max_size": env_int("DATABASE_POOL_MAX", 10),
             "timeout": 10,
         },
-        "server_side_binding": True,
         "prepare_threshold": 5,
     }
     # The application role never creates databases: in tests it uses the owner's test database.

@@ -32,7 +32,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from channelhub.catalog.models import (
@@ -332,7 +332,7 @@ def current_version(brand_id: int) -> tuple[int, str]:
 
     Every quote asks, so it is one plain statement: the ORM's query building cost more than the
     read. The stamp is only compared with itself, in whatever form the database gives it."""
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute("SELECT version, stamp FROM catalog_catalogversion WHERE brand_id = %s", [brand_id])
         row = cursor.fetchone()
     return (row[0], str(row[1])) if row else (0, "")

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from channelhub.catalog.models import (
@@ -22,7 +22,7 @@ from channelhub.catalog.models import (
     Product,
     Promotion,
 )
-from channelhub.core import audit
+from channelhub.core import audit, sql
 from channelhub.core.errors import Conflict, ValidationFailed
 from channelhub.core.models import AuditEntry
 from channelhub.regions.models import Division, SalesRegion
@@ -588,7 +588,7 @@ def use_budget(*, promotion_id: int, money_used: Decimal = Decimal("0"), units: 
     UPDATE, so concurrent orders can never push usage over the cap. False when it would.
 
     Orders call it for every capped promotion they use: a plain statement, no ORM query building."""
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             "UPDATE catalog_promotion"
             " SET used_amount = used_amount + CAST(%s AS NUMERIC), used_quantity = used_quantity + %s"

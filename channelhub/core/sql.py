@@ -13,10 +13,33 @@ from django.db.models import Model
 M = TypeVar("M", bound=Model)
 
 
-def _db():
+def _db(using: str = DEFAULT_DB_ALIAS):
     """This thread's connection itself: every attribute read through the ``connection`` proxy
     costs a thread-local lookup (about a microsecond), and preparing a row reads several."""
-    return connections[DEFAULT_DB_ALIAS]
+    return connections[using]
+
+
+def cursor(using: str = DEFAULT_DB_ALIAS):
+    """A cursor for the statements every order runs. On PostgreSQL it binds parameters on the
+    server, so a statement that a connection runs again and again is prepared once (after
+    ``prepare_threshold`` runs, in settings) and from then on only executed: PostgreSQL no longer
+    parses and plans it. Everything else keeps Django's client-side binding, which has no limit
+    on a statement's parameters (the server takes at most 65,535), and plans each query for its
+    own values. While Django logs queries (``DEBUG``, or a test capturing them), the cursor binds
+    on the client, as the log can only show a statement with its values that way."""
+    db = _db(using)
+    if db.vendor != "postgresql" or db.queries_logged:
+        return db.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    db.ensure_connection()
+    raw = db.connection
+    client = raw.cursor_factory
+    raw.cursor_factory = ServerBindingCursor  # Django makes the cursor as always (time zone, wrapper)
+    try:
+        return db.cursor()
+    finally:
+        raw.cursor_factory = client
 
 
 def marks(values: Sized) -> str:
@@ -37,7 +60,7 @@ def insert(objs: Sequence[Model]) -> None:
     fields, plain, head, row = _insert_plan(db.vendor, type(objs[0]))
     size = db.ops.bulk_batch_size(fields, objs) or len(objs)
     returning = f" RETURNING {db.ops.quote_name(meta.pk.column)}"
-    with db.cursor() as cursor:
+    with cursor() as db_cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
             params = []
@@ -47,8 +70,8 @@ def insert(objs: Sequence[Model]) -> None:
                     if kind is None or not (value is None or type(value) is kind):
                         value = field.get_db_prep_save(field.pre_save(obj, True), db)
                     params.append(value)
-            cursor.execute(head + ", ".join([row] * len(batch)) + returning, params)
-            for obj, (new_id,) in zip(batch, cursor.fetchall(), strict=True):
+            db_cursor.execute(head + ", ".join([row] * len(batch)) + returning, params)
+            for obj, (new_id,) in zip(batch, db_cursor.fetchall(), strict=True):
                 obj.pk = new_id
                 obj._state.adding, obj._state.db = False, db.alias
 
@@ -88,9 +111,9 @@ def fetch(model: type[M], names: Sequence[str], query: str, params: Sequence) ->
     """Instances of ``model`` from a plain ``query`` whose columns are the fields ``names`` (by
     attname, in the query's order), converted as the ORM converts them; the other fields load on
     first use."""
-    with _db().cursor() as cursor:
-        cursor.execute(query, params)
-        return [instance(model, names, row) for row in cursor.fetchall()]
+    with cursor() as db_cursor:
+        db_cursor.execute(query, params)
+        return [instance(model, names, row) for row in db_cursor.fetchall()]
 
 
 def instance(model: type[M], names: Sequence[str], row: Sequence) -> M:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from channelhub.core import sql
 from channelhub.core.errors import ValidationFailed
 from channelhub.finance.models import CreditAccount, CreditEntry, TemporaryCredit
 
@@ -118,7 +119,7 @@ def _take_if_available(brand_id: int, account_id: int, amount: Decimal) -> bool:
     its re-check of ``committed`` after a concurrent writer, keep two orders from spending the same
     credit."""
     params = {"amount": amount, "brand": brand_id, "account": account_id, "on": timezone.localdate()}
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(_TAKE_IF_AVAILABLE, params)
         return cursor.rowcount == 1
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from channelhub.core import sql
 from channelhub.core.errors import NotFound
 from channelhub.messaging.models import Notification
 from channelhub.tenancy.actor import Actor
@@ -53,7 +54,7 @@ def notify_account_users(*, brand_id: int, account_id: int, kind: str, title: st
     """Tell every user of a distributor account, in the caller's transaction, in one statement:
     the database reads the account's users as it inserts (orders do this on every change)."""
     now = Notification._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             "INSERT INTO messaging_notification (brand_id, user_id, kind, title, link, created_at, read_at)"
             " SELECT %s, user_id, %s, %s, %s, %s, NULL FROM partners_distributoruser"

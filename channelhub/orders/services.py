@@ -336,7 +336,7 @@ def _client(actor: Actor) -> str:
 
 def _earlier(brand_id: int, client: str, key: str, body_hash: str) -> Order | None:
     """The order an earlier request with this key created; the same key with another body is refused."""
-    with connection.cursor() as cursor:  # every submission asks, and nearly always hears no
+    with sql.cursor() as cursor:  # every submission asks, and nearly always hears no
         cursor.execute(
             'SELECT body_hash, order_id FROM orders_idempotencykey WHERE brand_id = %s AND client = %s AND "key" = %s',
             [brand_id, client, key],
@@ -359,7 +359,7 @@ def _claim(brand_id: int, client: str, key: str, body_hash: str, order: Order) -
     order is then undone and the request answered with that one."""
     q = connection.ops.quote_name
     table, columns = q(IdempotencyKey._meta.db_table), ", ".join(map(q, ["brand_id", "client", "key", "body_hash"]))
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         # One statement, no savepoint: the conflict is an answer here, not an error.
         cursor.execute(
             f"INSERT INTO {table} ({columns}, {q('order_id')}, {q('created_at')}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608 - names from the model

@@ -106,7 +106,7 @@ def _locked_rows(brand_id: int, product_ids: list[int]) -> list[tuple]:
     """The active warehouses' stock rows of the products, locked in product and warehouse order:
     (id, product id, warehouse id, on hand, reserved, warehouse division, priority, code)."""
     lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             "SELECT s.id, s.product_id, s.warehouse_id, s.on_hand, s.reserved, w.division_id, w.priority, w.code"  # noqa: S608 - placeholders only
             " FROM orders_stocklevel s JOIN orders_warehouse w ON w.id = s.warehouse_id"
@@ -121,7 +121,7 @@ def _add_reserved(increments: dict[int, int]) -> None:
     """``reserved += units`` on locked rows (row id -> units, negative to give back), in one UPDATE."""
     if increments:
         cases = " ".join("WHEN %s THEN %s" for _ in increments)
-        with connection.cursor() as cursor:
+        with sql.cursor() as cursor:
             cursor.execute(
                 f"UPDATE orders_stocklevel SET reserved = reserved + CASE id {cases} END"  # noqa: S608 - placeholders only
                 f" WHERE id IN ({sql.marks(increments)})",

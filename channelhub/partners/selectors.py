@@ -1,6 +1,5 @@
 """Scoped reads of distributors."""
 
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from channelhub.core import sql
@@ -86,7 +85,7 @@ def account_to_order_for(actor: Actor, account_id: int) -> DistributorAccount:
     brands = sorted(actor.brand_ids)
     if not brands or not 0 < account_id < 2**63:
         raise NotFound("distributor not found")
-    with connection.cursor() as cursor:  # the account's columns, then a territory entry's, per row
+    with sql.cursor() as cursor:  # the account's columns, then a territory entry's, per row
         cursor.execute(
             f"SELECT {', '.join('a.' + c for c in ORDERING_ACCOUNT)}, {', '.join('t.' + c for c in TERRITORY)}"  # noqa: S608 - names from this module
             " FROM partners_distributoraccount a LEFT JOIN partners_territoryentry t ON t.account_id = a.id"

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connections, migrations, transaction
 
+from channelhub.core import sql
+
 POLICY_EXPRESSION = (
     "brand_id = ANY (COALESCE(NULLIF(current_setting('app.brand_ids', true), '')::bigint[], '{}'::bigint[]))"
 )
@@ -30,7 +32,7 @@ def set_brand_scope(brand_ids: Iterable[int], *, using: str = "default") -> None
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return
     value = "{" + ",".join(str(int(b)) for b in sorted(brand_ids)) + "}"
-    with connection.cursor() as cursor:
+    with sql.cursor(using) as cursor:  # every transaction runs it: prepared (core.sql.cursor)
         cursor.execute("SELECT set_config('app.brand_ids', %s, true)", [value])
 
 

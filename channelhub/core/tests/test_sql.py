@@ -57,6 +57,12 @@ def test_insert_keeps_decimals_and_dates_exact(brand):
     assert (second.limit, second.committed) == (Decimal("0.01"), Decimal("0.01"))
 
 
+def test_the_orm_binds_on_the_client_so_a_statement_takes_any_number_of_values(brand):
+    account = AccountFactory(brand=brand)  # the server would refuse more than 65,535 parameters
+
+    assert CreditAccount.objects.filter(account_id__in=[account.pk, *range(10**9, 10**9 + 70_000)]).count() == 0
+
+
 def test_insert_of_nothing_runs_nothing(brand):
     with CaptureQueriesContext(connection) as queries:
         sql.insert([])

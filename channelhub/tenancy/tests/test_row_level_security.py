@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import connections, transaction
 
+from channelhub.core import sql
 from channelhub.partners.models import DistributorAccount
 from channelhub.tenancy.rls import set_brand_scope
 from channelhub.testing import AccountFactory, BrandFactory
@@ -105,7 +106,7 @@ def test_a_prepared_statement_still_sees_only_the_brands_of_its_transaction(two_
     query = "SELECT count(*) FROM partners_distributoraccount WHERE id > %s"
 
     def counted(brand_ids: list[int]) -> int:
-        with transaction.atomic(), connections["default"].cursor() as cursor:
+        with transaction.atomic(), sql.cursor() as cursor:  # the hot path's cursor, which prepares
             set_brand_scope(brand_ids)
             cursor.execute(query, [0])
             return cursor.fetchone()[0]
