@@ -36,6 +36,15 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
+def phone_page(browser, **context_options):
+    """A page on a phone: 390 px wide, touch, and 15 s before a step counts as failed."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  **context_options)  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
 def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import AccountFactory, BrandFactory, actor_of, see_all_brands, user_with_role
-from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
+from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, phone_page, sign_in
 from channelhub.workflow import services as workflow
 from channelhub.workflow.tests import bpmn
 
@@ -95,11 +95,7 @@ def test_brand_admin_on_a_phone_filters_searches_and_opens_a_distributor(shop):
         browser = launch(p)
         try:
             # The phone says it prefers English; the pages stay Chinese until the switch is used.
-            context = browser.new_context(
-                viewport=PHONE, locale="en-US", device_scale_factor=2, is_mobile=True, has_touch=True
-            )
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser, locale="en-US")
 
             # sign in
             page.goto(f"{url}/login/")
@@ -161,9 +157,7 @@ def test_region_manager_on_a_phone_approves_from_the_inbox(application):
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser)
 
             sign_in(page, url, "js_manager")
 
@@ -265,9 +259,7 @@ def test_director_on_a_phone_reads_the_data_and_sends_the_request_back(director_
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser)
             sign_in(page, url, "qq_admin")
 
             # the task: the request's business data, the forms folded away

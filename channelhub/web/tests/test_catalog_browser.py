@@ -15,7 +15,7 @@ from channelhub.catalog.tests.conftest import Shop
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import AccountFactory, distributor_user, see_all_brands
-from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
+from channelhub.web.tests.browser import launch, marks, no_horizontal_scroll, phone_page, sign_in
 
 pytestmark = marks
 
@@ -80,9 +80,7 @@ def test_a_distributor_on_a_phone_browses_searches_and_quotes(catalogue):
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser)
             sign_in(page, url, catalogue["user"].username)
 
             # the catalogue is in the menu
@@ -144,9 +142,7 @@ def test_the_brand_admins_catalogue_pages_fit_a_phone(catalogue):
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser)
             sign_in(page, url, catalogue["admin"].username)
             for path in ADMIN_PAGES:
                 page.goto(f"{url}{path}")

@@ -18,7 +18,7 @@ from channelhub.finance.tests.conftest import make_books, ship
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import AccountFactory, see_all_brands
-from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
+from channelhub.web.tests.browser import launch, marks, no_horizontal_scroll, phone_page, sign_in
 
 pytestmark = marks
 
@@ -58,9 +58,7 @@ def test_finance_on_a_phone_sees_credit_at_a_glance_and_records_a_payment(ledger
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser)
             sign_in(page, url, books.finance.username)
 
             # the overview: three cards, the over-limit one flagged

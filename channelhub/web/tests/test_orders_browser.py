@@ -17,7 +17,7 @@ from channelhub.orders.tests.conftest import Desk
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import see_all_brands
-from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
+from channelhub.web.tests.browser import launch, marks, no_horizontal_scroll, phone_page, sign_in
 
 pytestmark = marks
 
@@ -43,9 +43,7 @@ def test_a_distributor_on_a_phone_orders_two_skus_and_sees_the_order_allocated(d
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser)
             sign_in(page, url, shop.buyer_user.username)
 
             page.goto(f"{url}/orders/new/")
@@ -109,9 +107,7 @@ def test_the_order_desks_pages_fit_a_phone(desk):
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser)
             sign_in(page, url, shop.manager.user.username)
             page.goto(f"{url}/orders/{order.id}/")
             forms = page.locator("details.ship-form")

@@ -12,7 +12,7 @@ from channelhub.orders.models import SellThrough
 from channelhub.regions.loader import load_divisions
 from channelhub.regions.models import Division
 from channelhub.testing import AccountFactory, see_all_brands
-from channelhub.web.tests.browser import PHONE, launch, marks, no_horizontal_scroll, sign_in
+from channelhub.web.tests.browser import launch, marks, no_horizontal_scroll, phone_page, sign_in
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "channelhub-sell-through.png"  # the report form as a phone shows it
 
@@ -49,9 +49,7 @@ def test_a_distributor_reports_a_row_from_a_phone(dealer):
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
+            page = phone_page(browser)
             sign_in(page, url, "nj_dealer")
 
             page.goto(f"{url}/reports/sell-through/")
